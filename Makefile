@@ -1,0 +1,33 @@
+# Newsdesk: `make run` sets up a fresh machine and starts the bot; `make test` runs the tests.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+SEEDS ?= ../shared/seeds
+MULTIHOP ?= ../shared/bench/multihop
+
+.PHONY: install run test bench eval chroma clean
+
+install: $(STAMP)
+
+# torch is pinned to 2.13.0, the CPU wheel this machine offers; a plain "torch"
+# requirement may pull a multi-GB CUDA build.
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q torch==2.13.0
+	$(BIN)/python -m pip install -q -e '.[dev]'
+	touch $(STAMP)
+
+# Ingest the bundled sample corpus (and the real seed pages, when present), then start
+# the Discord bot if DISCORD_TOKEN is set, the local REPL otherwise.
+run: install
+	$(BIN)/newsdesk ingest data/sample
+	if [ -d "$(SEEDS)" ]; then $(BIN)/newsdesk ingest "$(SEEDS)" --source Pulse; fi
+	$(BIN)/newsdesk start
+
+test: install
+	$(BIN)/python -m pytest -q
+
+clean:
+	rm -rf .newsdesk .pytest_cache

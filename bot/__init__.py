@@ -1,0 +1,1 @@
+"""Newsdesk's answer chain and its front ends: the Discord bot, the REPL, `ask`."""

@@ -1,0 +1,1 @@
+"""Reading article files into the store: parse, chunk, embed, write, incrementally."""

@@ -1,0 +1,308 @@
+"""The ingest run: read files, skip what is unchanged, chunk and embed the rest, write.
+
+The store itself is the record of what was ingested: every chunk carries its
+document's id, content hash, file and root (the approach of simonw/llm's
+`Collection`). LangChain's indexing API keeps that record in a second database (its
+record manager), which a crash between the two writes, or a second process on a
+Chroma server, can put out of step with the vectors; here there is nothing to get out
+of step. Per document, the new chunks are written before the old ones are deleted,
+so a crash leaves the previous version queryable and the next run finishes the job.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+import time
+from collections import defaultdict
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+from filelock import FileLock, Timeout
+
+from vectorstore.store import DocRecord, NewsStore
+
+from .chunking import Chunker, document_hash
+from .decode import BadFileError
+from .discover import SourceFile, discover
+from .documents import Chunk, Document
+from .loaders import load_file
+
+log = logging.getLogger(__name__)
+
+EMBED_BATCH_CHUNKS = 512  # chunks per embedding call (the model sorts them by length)
+
+
+class IngestBusyError(RuntimeError):
+    """Another ingest holds the store's lock."""
+
+
+@dataclass
+class FileFailure:
+    """A file that was skipped, and why."""
+
+    path: str
+    reason: str
+
+
+@dataclass
+class IngestReport:
+    """What an ingest run did. Counts are of documents (articles and comments)."""
+
+    added: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    removed: int = 0
+    failed: list[FileFailure] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    files: int = 0
+    chunks: int = 0  # total chunks in the store after the run
+    chunks_written: int = 0
+    chunks_deleted: int = 0
+    seconds: float = 0.0
+    embed_seconds: float = 0.0
+    interrupted: bool = False
+
+    @property
+    def ok(self) -> bool:
+        """True when no file failed and the run was not interrupted."""
+        return not self.failed and not self.interrupted
+
+    @property
+    def chunks_per_second(self) -> float:
+        """Chunks embedded and written per second of the whole run."""
+        return self.chunks_written / self.seconds if self.seconds else 0.0
+
+    def as_dict(self) -> dict:
+        """The `--json` summary."""
+        data = asdict(self)
+        data["failed"] = [asdict(f) for f in self.failed]
+        data["chunks_per_second"] = round(self.chunks_per_second, 1)
+        data["seconds"] = round(self.seconds, 3)
+        data["embed_seconds"] = round(self.embed_seconds, 3)
+        return data
+
+
+def lock_path_for(store: NewsStore) -> Path:
+    """The lock file that serialises ingests into one store."""
+    cfg = store.config
+    if cfg.is_server:
+        base = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "newsdesk" / "locks"
+        base.mkdir(parents=True, exist_ok=True)
+        return base / f"{cfg.host}_{cfg.port}_{cfg.collection}.lock"
+    cfg.path.mkdir(parents=True, exist_ok=True)
+    return cfg.path / f"ingest-{cfg.collection}.lock"
+
+
+@dataclass
+class _Pending:
+    doc: Document
+    doc_hash: str
+    status: str  # "added" | "updated"
+    old_ids: list[str]
+    root: str
+
+
+class Ingestor:
+    """Ingests files into a `NewsStore`, incrementally."""
+
+    def __init__(self, store: NewsStore, *, default_source: str = "", max_file_bytes: int = 20_000_000,
+                 progress: bool = True, wait: float = 0.0, batch_chunks: int = EMBED_BATCH_CHUNKS,
+                 on_progress: Callable[[str, int, int], None] | None = None) -> None:
+        self.store = store
+        self.default_source = default_source
+        self.max_file_bytes = max_file_bytes
+        self.progress = progress
+        self.wait = wait
+        self.on_progress = on_progress
+        self.batch_chunks = batch_chunks
+        embedder = store.embedder
+        self.chunker = Chunker(count_tokens=embedder.count_tokens, window=embedder.content_window,
+                               chunk_tokens=store.config.chunk_tokens, overlap=store.config.chunk_overlap)
+        self.settings_key = f"{embedder.label}|{store.config.chunk_tokens}|{store.config.chunk_overlap}|v1"
+
+    def run(self, inputs: list[str], *, prune: bool = False) -> IngestReport:
+        """Ingest `inputs` (files, folders, globs). Never raises for a bad file."""
+        lock = FileLock(str(lock_path_for(self.store)))
+        try:
+            lock.acquire(timeout=self.wait)
+        except Timeout:
+            raise IngestBusyError(
+                f"another ingest is running on the {self.store.config.describe()} "
+                f"(lock {lock.lock_file}); wait for it to finish, or pass --wait SECONDS"
+            ) from None
+        try:
+            return self._run_locked(inputs, prune=prune)
+        finally:
+            lock.release()
+
+    # --- the run ------------------------------------------------------------------------
+    def _run_locked(self, inputs: list[str], *, prune: bool) -> IngestReport:
+        started = time.perf_counter()
+        report = IngestReport()
+        self.store.check_compatible()
+        files, missing = discover(inputs)
+        report.failed.extend(FileFailure(path, reason) for path, reason in missing)
+        report.files = len(files)
+        stored = self.store.doc_records()
+        pending, stale_ids, seen = self._plan(files, stored, report)
+        try:
+            self._write(pending, stale_ids, report)
+            if prune:
+                self._prune(files, inputs, stored, seen, report)
+        except KeyboardInterrupt:
+            report.interrupted = True
+            report.warnings.append("interrupted: what was written is consistent; run the ingest again to finish")
+        finally:
+            if report.chunks_written or report.chunks_deleted:
+                self.store.bump_version()
+            report.chunks = self.store.count()
+            report.seconds = time.perf_counter() - started
+        return report
+
+    def _plan(self, files: list[SourceFile], stored: dict[str, DocRecord],
+              report: IngestReport) -> tuple[list[_Pending], list[str], set[str]]:
+        """Read every file; decide per document whether it is new, changed or unchanged."""
+        pending: list[_Pending] = []
+        stale_ids: list[str] = []
+        seen: set[str] = set()
+        by_file: dict[tuple[str, str], list[DocRecord]] = defaultdict(list)
+        for rec in stored.values():
+            by_file[(rec.root, rec.file)].append(rec)
+        bar = self._bar(total=len(files), unit="file", desc="reading")
+        for n, source in enumerate(files, start=1):
+            rel = source.rel_path
+            try:
+                result = load_file(source.path, rel, default_source=self.default_source,
+                                   max_bytes=self.max_file_bytes)
+            except BadFileError as exc:
+                report.failed.append(FileFailure(str(source.path), str(exc)))
+            except Exception as exc:  # a parser bug must not stop the other files
+                log.exception("unexpected error reading %s", source.path)
+                report.failed.append(FileFailure(str(source.path), f"unexpected error: {type(exc).__name__}: {exc}"))
+            else:
+                report.warnings.extend(f"{source.path}: {w}" for w in result.warnings)
+                new_ids = set()
+                for doc in result.documents:
+                    if doc.doc_id in seen:
+                        report.warnings.append(f"{source.path}: document {doc.doc_id} already read from another file; skipped")
+                        continue
+                    seen.add(doc.doc_id)
+                    new_ids.add(doc.doc_id)
+                    digest = document_hash(doc, self.settings_key)
+                    rec = stored.get(doc.doc_id)
+                    if rec is not None and rec.consistent and rec.doc_hash == digest:
+                        report.unchanged += 1
+                    else:
+                        pending.append(_Pending(doc, digest, "updated" if rec else "added",
+                                                rec.chunk_ids if rec else [], str(source.root)))
+                # documents this file used to hold but no longer does (e.g. a deleted comment)
+                for rec in by_file.get((str(source.root), rel), []):
+                    if rec.doc_id not in new_ids and rec.doc_id not in seen:
+                        stale_ids.extend(rec.chunk_ids)
+                        report.removed += 1
+            if bar is not None:
+                bar.update(1)
+            self._notify("reading", n, len(files))
+        if bar is not None:
+            bar.close()
+        return pending, stale_ids, seen
+
+    def _write(self, pending: list[_Pending], stale_ids: list[str], report: IngestReport) -> None:
+        """Chunk, embed and write pending documents in batches; a writer thread overlaps
+        Chroma's writes with the next batch's embedding."""
+        total_docs = len(pending)
+        bar = self._bar(total=total_docs, unit="doc", desc="embedding")
+        writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="newsdesk-writer")
+        in_flight: Future | None = None
+        done_docs = 0
+        try:
+            batch: list[tuple[_Pending, list[Chunk]]] = []
+            batch_chunks = 0
+            for item in pending:
+                meta = {"root": item.root}
+                chunks = self.chunker.chunk(item.doc, item.doc_hash, meta)
+                batch.append((item, chunks))
+                batch_chunks += len(chunks)
+                if batch_chunks >= self.batch_chunks:
+                    in_flight = self._flush(batch, writer, in_flight, report)
+                    done_docs += len(batch)
+                    if bar is not None:
+                        bar.update(len(batch))
+                        bar.set_postfix(chunks=report.chunks_written, refresh=False)
+                    self._notify("embedding", done_docs, total_docs)
+                    batch, batch_chunks = [], 0
+            if batch:
+                in_flight = self._flush(batch, writer, in_flight, report)
+                if bar is not None:
+                    bar.update(len(batch))
+            if in_flight is not None:
+                in_flight.result()
+            if stale_ids:
+                self.store.delete(stale_ids)
+                report.chunks_deleted += len(stale_ids)
+        finally:
+            writer.shutdown(wait=True)
+            if bar is not None:
+                bar.close()
+
+    def _flush(self, batch: list[tuple[_Pending, list[Chunk]]], writer: ThreadPoolExecutor,
+               in_flight: Future | None, report: IngestReport) -> Future:
+        texts = [c.embed_text() for _, chunks in batch for c in chunks]
+        t0 = time.perf_counter()
+        vectors = self.store.embedder.encode(texts) if texts else np.zeros((0, 1), dtype=np.float32)
+        report.embed_seconds += time.perf_counter() - t0
+        if in_flight is not None:
+            in_flight.result()  # keep writes in order, at most one batch in memory
+        return writer.submit(self._store_batch, batch, vectors, report)
+
+    def _store_batch(self, batch: list[tuple[_Pending, list[Chunk]]], vectors: np.ndarray,
+                     report: IngestReport) -> None:
+        ids = [c.chunk_id for _, chunks in batch for c in chunks]
+        if ids:
+            self.store.upsert(ids, vectors, [c.text for _, chunks in batch for c in chunks],
+                              [c.metadata for _, chunks in batch for c in chunks])
+        keep = set(ids)
+        old = [cid for item, _ in batch for cid in item.old_ids if cid not in keep]
+        if old:
+            self.store.delete(old)
+        for item, _ in batch:
+            if item.status == "added":
+                report.added += 1
+            else:
+                report.updated += 1
+        report.chunks_written += len(ids)
+        report.chunks_deleted += len(old)
+        self.store.bump_version()
+
+    def _prune(self, files: list[SourceFile], inputs: list[str], stored: dict[str, DocRecord],
+               seen: set[str], report: IngestReport) -> None:
+        """Remove documents whose files, under the folders ingested, are gone."""
+        roots = {str(Path(i).resolve()) for i in inputs if Path(i).is_dir()}
+        roots |= {str(f.root) for f in files}
+        gone: list[str] = []
+        for rec in stored.values():
+            if rec.doc_id in seen or rec.root not in roots:
+                continue
+            if not (Path(rec.root) / rec.file).exists():
+                gone.extend(rec.chunk_ids)
+                report.removed += 1
+        if gone:
+            self.store.delete(gone)
+            report.chunks_deleted += len(gone)
+
+    # --- progress -----------------------------------------------------------------------
+    def _bar(self, *, total: int, unit: str, desc: str):  # noqa: ANN202 - tqdm or None
+        if not self.progress or total == 0:
+            return None
+        from tqdm import tqdm
+
+        return tqdm(total=total, unit=unit, desc=desc, file=sys.stderr, leave=False, dynamic_ncols=True)
+
+    def _notify(self, phase: str, done: int, total: int) -> None:
+        if self.on_progress is not None:
+            self.on_progress(phase, done, total)

@@ -1,0 +1,75 @@
+"""Shared fixtures: the real embedding model, the sample corpus, the seed pages."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLE = ROOT / "data" / "sample"
+SEEDS = ROOT.parent / "shared" / "seeds"
+MULTIHOP = ROOT.parent / "shared" / "bench" / "multihop"
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+# Tests never read the developer's .env or environment for these.
+for key in ("DISCORD_TOKEN", "CHROMA_HOST", "NEWSDESK_LLM_MODEL", "OPENAI_API_KEY", "NEWSDESK_STORE_DIR"):
+    os.environ.pop(key, None)
+
+
+def seed_file(prefix: str) -> Path:
+    """A seed page by its number prefix, or skip the test when shared/ is absent."""
+    matches = sorted(SEEDS.glob(f"{prefix}_*.txt")) if SEEDS.is_dir() else []
+    if not matches:
+        pytest.skip("shared/seeds not present")
+    return matches[0]
+
+
+@pytest.fixture(scope="session")
+def embedder():
+    """The real default embedding model (loaded once per test session)."""
+    from vectorstore.embeddings import Embedder
+
+    emb = Embedder("", batch_size=32, threads=2)
+    emb.model  # noqa: B018 - load now
+    return emb
+
+
+@pytest.fixture
+def store_factory(tmp_path, embedder):
+    """Makes empty embedded stores in a temporary folder, sharing the loaded model."""
+    from vectorstore.config import StoreConfig
+    from vectorstore.store import NewsStore
+
+    def make(name: str = "store", **overrides):
+        cfg = StoreConfig(path=tmp_path / name, **overrides)
+        return NewsStore(cfg, embedder)
+
+    return make
+
+
+@pytest.fixture
+def sample_copy(tmp_path) -> Path:
+    """A private copy of the sample corpus that a test may change."""
+    dest = tmp_path / "sample"
+    shutil.copytree(SAMPLE, dest)
+    return dest
+
+
+@pytest.fixture(scope="session")
+def sample_store(tmp_path_factory, embedder):
+    """A store holding the sample corpus and (when present) the seeds; read-only for tests."""
+    from ingest.pipeline import Ingestor
+    from vectorstore.config import StoreConfig
+    from vectorstore.store import NewsStore
+
+    path = tmp_path_factory.mktemp("sample-store")
+    store = NewsStore(StoreConfig(path=path), embedder)
+    report = Ingestor(store, progress=False).run([str(SAMPLE)])
+    assert report.ok, report.failed
+    if SEEDS.is_dir():
+        report = Ingestor(store, default_source="Pulse", progress=False).run([str(SEEDS)])
+        assert report.ok, report.failed
+    return store

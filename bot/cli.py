@@ -98,6 +98,131 @@ def stats(store: Optional[Path] = StoreOpt,
     print_stats(st)
 
 
+def _filters(since: Optional[str], until: Optional[str], kind: str, source: Optional[str]):  # noqa: ANN202
+    from .dates_input import parse_user_date
+    from .retrieval import SearchFilters
+
+    kinds = {"article": ("article",), "comment": ("comment",), "all": None}
+    if kind not in kinds:
+        _fail("--kind must be article, comment or all")
+    try:
+        return SearchFilters(since=parse_user_date(since), until=parse_user_date(until), kinds=kinds[kind],
+                             sources=(source,) if source else None)
+    except ValueError as exc:
+        _fail(str(exc))
+
+
+def _chain(settings: Settings):  # noqa: ANN202 - AnswerChain
+    from vectorstore.store import StoreError
+
+    from .chain import build_chain
+
+    try:
+        return build_chain(settings)
+    except StoreError as exc:
+        _fail(str(exc))
+
+
+@app.command()
+def ask(
+    question: str = typer.Argument(..., help="The question."),
+    k: Optional[int] = typer.Option(None, "--k", min=1, max=50, help="Passages per answer (default NEWSDESK_TOP_K)."),
+    since: Optional[str] = typer.Option(None, "--since", help="Only coverage on or after this date (YYYY-MM-DD)."),
+    until: Optional[str] = typer.Option(None, "--until", help="Only coverage on or before this date."),
+    kind: str = typer.Option("all", "--kind", help="article, comment or all."),
+    source: Optional[str] = typer.Option(None, "--source", help="Only this outlet."),
+    json_out: bool = typer.Option(False, "--json", help="Print the Answer as one JSON object."),
+    passages: bool = typer.Option(False, "--passages", help="Also print the retrieved passages."),
+    store: Optional[Path] = StoreOpt,
+) -> None:
+    """Answer one question with quoted, cited passages."""
+    from vectorstore.store import StoreError
+
+    from .chain import AskOptions
+    from .textformat import format_answer, format_passages
+
+    settings = _settings(store)
+    filters = _filters(since, until, kind, source)
+    chain = _chain(settings)
+    try:
+        answer = chain.ask(question, AskOptions(k=k, filters=filters))
+    except StoreError as exc:
+        _fail(str(exc))
+    if json_out:
+        typer.echo(json.dumps(answer.to_dict(with_passages=passages), ensure_ascii=False))
+        return
+    typer.echo(format_answer(answer, timings=True))
+    if passages:
+        typer.echo("\n" + format_passages(answer.passages))
+
+
+@app.command()
+def repl(store: Optional[Path] = StoreOpt) -> None:
+    """Interactive questions, with the retrieved passages on request (:help)."""
+    from .repl import run_repl
+
+    settings = _settings(store)
+    run_repl(settings, _chain(settings))
+
+
+eval_app = typer.Typer(no_args_is_help=True, help="Measure retrieval and answer quality.")
+app.add_typer(eval_app, name="eval")
+
+
+@eval_app.command("multihop")
+def eval_multihop(
+    corpus: Path = typer.Option(..., "--corpus", exists=True, dir_okay=False, help="MultiHop-RAG corpus.json."),
+    queries: Path = typer.Option(..., "--queries", exists=True, dir_okay=False, help="Questions file (JSON list)."),
+    limit: Optional[int] = typer.Option(None, "--limit", help="Only the first N questions."),
+    json_out: bool = typer.Option(False, "--json", help="Print the report as one JSON object."),
+    out: Optional[Path] = typer.Option(None, "--out", help="Also write the JSON report to this file."),
+    store: Optional[Path] = StoreOpt,
+) -> None:
+    """Retrieval quality on MultiHop-RAG with the published protocol (top 10, null questions skipped)."""
+    from .evalrun import run_multihop
+
+    settings = _settings(store)
+    report = run_multihop(settings, corpus, queries, limit=limit, progress=not json_out and sys.stderr.isatty())
+    data = report.as_dict()
+    if out:
+        out.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
+    if json_out:
+        typer.echo(json.dumps(data))
+        return
+    from .reporting import print_retrieval_report
+
+    print_retrieval_report(report)
+
+
+@eval_app.command("qa")
+def eval_qa(
+    file: Path = typer.Argument(..., exists=True, dir_okay=False, help="QA file (JSON Lines)."),
+    json_out: bool = typer.Option(False, "--json", help="Print results as one JSON object."),
+    store: Optional[Path] = StoreOpt,
+) -> None:
+    """Pass/fail per question of a QA file against the current store; exit 1 if any fails."""
+    from .evalrun import run_qa
+
+    settings = _settings(store)
+    try:
+        results = run_qa(_chain(settings), file)
+    except ValueError as exc:
+        _fail(str(exc))
+    passed = sum(r.passed for r in results)
+    if json_out:
+        from dataclasses import asdict
+
+        typer.echo(json.dumps({"passed": passed, "failed": len(results) - passed, "total": len(results),
+                               "results": [asdict(r) for r in results]}, ensure_ascii=False))
+    else:
+        for r in results:
+            mark = "PASS" if r.passed else "FAIL"
+            typer.echo(f"{mark} {r.id}: {r.question}" + ("" if r.passed else f"  -- {r.reason}"))
+        typer.echo(f"{passed} passed, {len(results) - passed} failed")
+    if passed != len(results):
+        raise typer.Exit(1)
+
+
 @app.command()
 def start(store: Optional[Path] = StoreOpt) -> None:
     """Start the Discord bot when DISCORD_TOKEN is set, the local REPL otherwise."""
@@ -109,12 +234,9 @@ def start(store: Optional[Path] = StoreOpt) -> None:
             _fail("the Discord front end is not part of this version yet")
         run_bot(settings)
         return
-    try:
-        from .repl import run_repl
-    except ImportError:
-        stats(store=store, json_out=False)
-        return
-    run_repl(settings)
+    from .repl import run_repl
+
+    run_repl(settings, _chain(settings))
 
 
 def main() -> None:

@@ -41,3 +41,22 @@ def print_stats(stats: StoreStats, console: Console | None = None) -> None:
     console.print(f"newest article: {stats.newest_article or '(no dated article)'}")
     for key, value in stats.settings.items():
         console.print(f"{key}: {value}", highlight=False)
+
+
+def print_retrieval_report(report, console: Console | None = None) -> None:  # noqa: ANN001 - RetrievalReport
+    """The output of `newsdesk eval multihop`."""
+    console = console or Console()
+    table = Table(title=f"MultiHop-RAG: {report.n} questions, chunks of at most {report.chunk_tokens} tokens")
+    for col in ("type", "n", "Hits@4", "Hits@10", "MRR@10", "MAP@10"):
+        table.add_column(col, justify="left" if col == "type" else "right")
+    for qtype, m in report.per_type.items():
+        table.add_row(qtype, str(m["n"]), f"{m['hits_at_4']:.3f}", f"{m['hits_at_10']:.3f}",
+                      f"{m['mrr_at_10']:.3f}", f"{m['map_at_10']:.3f}")
+    table.add_row("all", str(report.n), f"{report.hits_at_4:.3f}", f"{report.hits_at_10:.3f}",
+                  f"{report.mrr_at_10:.3f}", f"{report.map_at_10:.3f}", style="bold")
+    console.print(table)
+    if report.null_refused is not None:
+        console.print(f"null questions refused: {report.null_refused:.1%}; "
+                      f"answerable questions wrongly refused: {report.answerable_refused:.1%}")
+    if report.latency_ms:
+        console.print("search latency: " + ", ".join(f"{k} {v:.1f} ms" for k, v in report.latency_ms.items()))

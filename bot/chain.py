@@ -1,0 +1,110 @@
+"""The answer chain: question -> hybrid retrieval -> answerer -> `Answer`, with timings.
+
+One `AnswerChain` per process serves every front end (ask, REPL, Discord). It is
+safe to call from several threads at once; the lexical index follows re-ingests
+(`refresh_if_stale`) without a restart.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Iterator
+
+from langchain_core.runnables import Runnable, RunnableLambda
+
+from vectorstore.store import NewsStore
+
+from .answer import Answer
+from .extractive import ExtractiveAnswerer
+from .retrieval import HybridRetriever, SearchFilters
+from .settings import Settings
+
+
+@dataclass
+class AskOptions:
+    """What a front end may vary per question."""
+
+    k: int | None = None
+    filters: SearchFilters | None = None
+    context: str = ""  # an earlier question and answer, for follow-ups
+
+
+class AnswerChain:
+    """Retrieves passages for a question and turns them into a cited `Answer`."""
+
+    def __init__(self, retriever: HybridRetriever, answerer: object | None = None, *, top_k: int = 5,
+                 pool: int = 10) -> None:
+        self.retriever = retriever
+        self.answerer = answerer or ExtractiveAnswerer(idf=getattr(retriever, "idf", None))
+        self.top_k = top_k
+        self.pool = pool
+
+    def retrieve(self, question: str, options: AskOptions | None = None) -> list:
+        """The passages the answerer sees (follow-ups search with their context)."""
+        options = options or AskOptions()
+        self.retriever.refresh_if_stale()
+        query = f"{options.context}\n{question}" if options.context else question
+        k = max(options.k or self.top_k, 1)
+        return self.retriever.search(query, k=max(k, self.pool), filters=options.filters)[: max(k, self.pool)]
+
+    def ask(self, question: str, options: AskOptions | None = None) -> Answer:
+        """Answer one question."""
+        options = options or AskOptions()
+        t0 = time.perf_counter()
+        passages = self.retrieve(question, options)
+        t1 = time.perf_counter()
+        passages = passages[: max(options.k or self.top_k, 1)]
+        if getattr(self.answerer, "name", "") == "llm":
+            answer = self.answerer.answer(question, passages, options.context)
+        else:
+            answer = self.answerer.answer(question, passages)
+        t2 = time.perf_counter()
+        answer.timings = {"retrieve_ms": (t1 - t0) * 1000, "answer_ms": (t2 - t1) * 1000,
+                          "total_ms": (t2 - t0) * 1000}
+        return answer
+
+    def stream(self, question: str, options: AskOptions | None = None) -> Iterator[str | Answer]:
+        """Yield text pieces as an LLM writes them, then the final `Answer` (extractive: just the Answer)."""
+        options = options or AskOptions()
+        if getattr(self.answerer, "name", "") != "llm":
+            yield self.ask(question, options)
+            return
+        t0 = time.perf_counter()
+        passages = self.retrieve(question, options)[: max(options.k or self.top_k, 1)]
+        t1 = time.perf_counter()
+        for item in self.answerer.stream(question, passages, options.context):
+            if isinstance(item, Answer):
+                t2 = time.perf_counter()
+                item.timings = {"retrieve_ms": (t1 - t0) * 1000, "answer_ms": (t2 - t1) * 1000,
+                                "total_ms": (t2 - t0) * 1000}
+            yield item
+
+    def as_runnable(self) -> Runnable:
+        """The chain as a LangChain Runnable: {"question", "k"?, "filters"?, "context"?} -> Answer."""
+        def run(inputs: dict | str) -> Answer:
+            if isinstance(inputs, str):
+                return self.ask(inputs)
+            return self.ask(inputs["question"], AskOptions(k=inputs.get("k"), filters=inputs.get("filters"),
+                                                           context=inputs.get("context", "")))
+
+        return RunnableLambda(run, name="newsdesk_answer")
+
+
+def build_answerer(settings: Settings, retriever: HybridRetriever) -> object:
+    """The extractive answerer, or the LLM answerer when NEWSDESK_LLM_MODEL is set."""
+    extractive = ExtractiveAnswerer(idf=getattr(retriever, "idf", None))
+    if not settings.llm_model:
+        return extractive
+    from .llm import LLMAnswerer, make_chat_model
+
+    model = make_chat_model(settings.llm_model, settings.llm_base_url, settings.llm_api_key.get_secret_value(),
+                            settings.llm_temperature, settings.llm_timeout)
+    return LLMAnswerer(model, fallback=extractive)
+
+
+def build_chain(settings: Settings, store: NewsStore | None = None) -> AnswerChain:
+    """The chain the front ends use, from settings (opens the store; it must exist)."""
+    store = store or NewsStore(settings.store, create=False)
+    retriever = HybridRetriever(store)
+    return AnswerChain(retriever, build_answerer(settings, retriever), top_k=settings.top_k)

@@ -29,5 +29,9 @@ run: install
 test: install
 	$(BIN)/python -m pytest -q
 
+# A local Chroma server for development (point CHROMA_HOST=127.0.0.1 CHROMA_PORT=8000 at it).
+chroma: install
+	$(BIN)/chroma run --path .newsdesk/chroma-server --host 127.0.0.1 --port 8000
+
 clean:
 	rm -rf .newsdesk .pytest_cache

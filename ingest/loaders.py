@@ -222,6 +222,8 @@ def load_json(text: str, rel_path: str, default_source: str) -> LoadResult:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
         raise BadFileError(f"malformed JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from None
+    except RecursionError:
+        raise BadFileError("malformed JSON: nested too deeply") from None
     if isinstance(data, dict):
         listed = next((v for k, v in data.items() if k in ("articles", "items", "records", "data", "documents")
                        and isinstance(v, list)), None)
@@ -242,6 +244,8 @@ def load_jsonl(text: str, rel_path: str, default_source: str) -> LoadResult:
             records.append((lineno, json.loads(line)))
         except json.JSONDecodeError as exc:
             warnings.append(f"line {lineno}: malformed JSON ({exc.msg})")
+        except RecursionError:
+            warnings.append(f"line {lineno}: malformed JSON (nested too deeply)")
     return _records_result(records, rel_path, default_source, warnings, label="line")
 
 

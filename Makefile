@@ -29,6 +29,10 @@ run: install
 test: install
 	$(BIN)/python -m pytest -q
 
+# Speed and quality on MultiHop-RAG (not in CI: the full ingest alone takes ~15 min on 2 cores).
+bench: install
+	$(BIN)/newsdesk bench --corpus $(MULTIHOP)/corpus.json --queries $(MULTIHOP)/queries_dev.json --out BENCHMARKS.md
+
 # A local Chroma server for development (point CHROMA_HOST=127.0.0.1 CHROMA_PORT=8000 at it).
 chroma: install
 	$(BIN)/chroma run --path .newsdesk/chroma-server --host 127.0.0.1 --port 8000

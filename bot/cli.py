@@ -224,15 +224,58 @@ def eval_qa(
 
 
 @app.command()
+def bench(
+    corpus: Path = typer.Option(..., "--corpus", exists=True, dir_okay=False, help="MultiHop-RAG corpus.json."),
+    queries: Path = typer.Option(..., "--queries", exists=True, dir_okay=False, help="Questions file."),
+    out: Path = typer.Option(Path("BENCHMARKS.md"), "--out", help="Markdown report (JSON and PNGs beside it)."),
+    store: Optional[Path] = StoreOpt,
+) -> None:
+    """Measure ingest throughput, no-op re-ingest, latency and quality; write BENCHMARKS.md."""
+    from .bench import run_bench
+
+    settings = _settings(store)
+    results = run_bench(settings, corpus, queries, out)
+    typer.echo(json.dumps(results, indent=2))
+
+
+@app.command()
+def discord(store: Optional[Path] = StoreOpt) -> None:
+    """Run the Discord bot (token from DISCORD_TOKEN)."""
+    from vectorstore.store import StoreError
+
+    from .discord_bot import run_bot
+
+    settings = _settings(store)
+    try:
+        run_bot(settings)
+    except (ValueError, StoreError) as exc:
+        _fail(str(exc))
+
+
+@app.command()
+def feedback(
+    export: str = typer.Option("-", "--export", help="File to write the votes to ('-' = stdout)."),
+    fmt: str = typer.Option("csv", "--format", help="csv or jsonl."),
+    store: Optional[Path] = StoreOpt,
+) -> None:
+    """Export the 👍/👎 votes given on Discord answers."""
+    from .feedback import export_feedback
+
+    settings = _settings(store)
+    try:
+        count = export_feedback(settings, fmt, export)
+    except (FileNotFoundError, ValueError) as exc:
+        _fail(str(exc))
+    if export != "-":
+        typer.echo(f"{count} votes written to {export}", err=True)
+
+
+@app.command()
 def start(store: Optional[Path] = StoreOpt) -> None:
     """Start the Discord bot when DISCORD_TOKEN is set, the local REPL otherwise."""
     settings = _settings(store)
     if settings.discord_token.get_secret_value():
-        try:
-            from .discord_bot import run_bot
-        except ImportError:
-            _fail("the Discord front end is not part of this version yet")
-        run_bot(settings)
+        discord(store=store)
         return
     from .repl import run_repl
 

@@ -14,7 +14,7 @@ import logging
 import os
 import threading
 from contextlib import contextmanager
-from functools import cached_property
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Iterator, Sequence
 
@@ -57,15 +57,22 @@ def limited_threads(n: int) -> Iterator[None]:
     other; the query path runs best on one thread (see BENCHMARKS.md).
     """
     import torch
-    from threadpoolctl import threadpool_limits
 
     before = torch.get_num_threads()
     torch.set_num_threads(max(1, n))
     try:
-        with threadpool_limits(limits=max(1, n)):
+        with _blas_controller().limit(limits=max(1, n)):
             yield
     finally:
         torch.set_num_threads(before)
+
+
+@lru_cache(maxsize=1)
+def _blas_controller():  # noqa: ANN202 - threadpoolctl.ThreadpoolController
+    """Inspecting the loaded BLAS libraries costs ~2 ms; do it once, not per query."""
+    from threadpoolctl import ThreadpoolController
+
+    return ThreadpoolController()
 
 
 def _dimension_of(model) -> int:  # noqa: ANN001

@@ -1,0 +1,222 @@
+"""`newsdesk bench` (`make bench`): speed and quality on the MultiHop-RAG corpus, written
+to BENCHMARKS.md with a JSON file and PNG charts beside it.
+
+Every figure is measured in one run on this machine; ratios compare numbers taken in
+the same run, so a noisy shared machine moves both sides alike.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import platform
+import resource
+import shutil
+import statistics
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
+from pathlib import Path
+from typing import Callable, Sequence
+
+from .settings import Settings
+
+PAPER = {"hits_at_10": 0.7467, "hits_at_4": 0.6625, "mrr_at_10": 0.5860}
+TARGETS = {"hits_at_10": 0.92, "hits_at_4": 0.82, "mrr_at_10": 0.70}
+
+
+def machine() -> dict:
+    """The machine the numbers were measured on."""
+    import psutil
+
+    cpu = platform.processor() or ""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return {"cores": os.cpu_count(), "memory_gb": round(psutil.virtual_memory().total / 2**30, 1), "cpu": cpu,
+            "python": platform.python_version(), "date": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")}
+
+
+def percentile(values: Sequence[float], q: float) -> float:
+    """The q-th percentile (nearest rank) of `values`."""
+    ordered = sorted(values)
+    if not ordered:
+        return 0.0
+    return ordered[min(len(ordered) - 1, max(0, round(q / 100 * len(ordered) + 0.5) - 1))]
+
+
+def peak_rss_mb() -> float:
+    """Peak resident memory of this process so far, in MB."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def bench_ingest(settings: Settings, corpus: Path, store_path: Path, raw_sample: int = 1024) -> dict:
+    """Full ingest into a fresh store, the model's raw throughput on a sample of the same
+    chunks, their ratio, and a no-op re-ingest's time as a share of the full one."""
+    from ingest.pipeline import Ingestor
+    from vectorstore.store import NewsStore
+
+    if store_path.exists():
+        shutil.rmtree(store_path)
+    cfg = replace(settings.store, path=store_path, host="", collection="multihop")
+    store = NewsStore(cfg)
+    store.embedder.model  # noqa: B018 - load the model outside the timed run
+    report = Ingestor(store, progress=True, max_file_bytes=200_000_000).run([str(corpus)])
+    if report.failed:
+        raise RuntimeError(report.failed[0].reason)
+    texts = [f"{m['header']}\n{t}" if m.get("header") else t for _, t, m in store.iter_records()][:raw_sample]
+    t0 = time.perf_counter()
+    store.embedder.encode(texts)
+    raw_seconds = time.perf_counter() - t0
+    raw_rate = len(texts) / raw_seconds
+    t0 = time.perf_counter()
+    noop = Ingestor(store, progress=False, max_file_bytes=200_000_000).run([str(corpus)])
+    noop_seconds = time.perf_counter() - t0
+    pipeline_rate = report.chunks_written / report.seconds
+    return {
+        "documents": report.added, "chunks": report.chunks, "seconds": round(report.seconds, 1),
+        "pipeline_chunks_per_s": round(pipeline_rate, 2), "raw_model_chunks_per_s": round(raw_rate, 2),
+        "raw_sample_chunks": len(texts), "ratio": round(pipeline_rate / raw_rate, 3),
+        "embed_share_of_ingest": round(report.embed_seconds / report.seconds, 3),
+        "noop_seconds": round(noop_seconds, 2), "noop_share": round(noop_seconds / report.seconds, 4),
+        "noop_unchanged": noop.unchanged, "peak_rss_mb": round(peak_rss_mb()),
+    }
+
+
+def bench_latency(ask: Callable[[str], object], questions: Sequence[str], clients: int = 8) -> dict:
+    """Latency of retrieve + answer in one warm process: one client, then `clients` at once."""
+    for q in questions[:5]:
+        ask(q)  # warm caches and the model
+
+    def timed(q: str) -> float:
+        t0 = time.perf_counter()
+        ask(q)
+        return (time.perf_counter() - t0) * 1000
+
+    sequential = [timed(q) for q in questions]
+    t0 = time.perf_counter()
+    with ThreadPoolExecutor(max_workers=clients) as pool:
+        concurrent = list(pool.map(timed, questions))
+    wall = time.perf_counter() - t0
+    return {
+        "questions": len(questions),
+        "p50_ms": round(percentile(sequential, 50), 1), "p95_ms": round(percentile(sequential, 95), 1),
+        "mean_ms": round(statistics.fmean(sequential), 1),
+        "concurrent_clients": clients,
+        "concurrent_p50_ms": round(percentile(concurrent, 50), 1),
+        "concurrent_p95_ms": round(percentile(concurrent, 95), 1),
+        "concurrent_questions_per_s": round(len(questions) / wall, 1),
+        "_sequential": sequential, "_concurrent": concurrent,
+    }
+
+
+def charts(out_dir: Path, latency: dict, quality: dict) -> list[str]:
+    """PNG charts: latency distribution, and quality per question type beside the paper."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    names = []
+    fig, ax = plt.subplots(figsize=(7, 3.5))
+    top = max(percentile(latency["_concurrent"], 99), percentile(latency["_sequential"], 99))
+    bins = [top * i / 40 for i in range(41)]
+    ax.hist(latency["_sequential"], bins=bins, alpha=0.6, label="1 client")
+    ax.hist(latency["_concurrent"], bins=bins, alpha=0.6, label=f"{latency['concurrent_clients']} clients")
+    ax.axvline(50, color="green", linestyle="--", label="p50 target 50 ms")
+    ax.axvline(150, color="red", linestyle="--", label="p95 target 150 ms")
+    ax.set_xlabel("retrieve + answer latency (ms)")
+    ax.set_ylabel("questions")
+    ax.legend()
+    fig.tight_layout()
+    fig.savefig(out_dir / "bench_latency.png", dpi=110)
+    names.append("bench_latency.png")
+    plt.close(fig)
+
+    fig, ax = plt.subplots(figsize=(7, 3.5))
+    types = list(quality["per_type"])
+    metrics = ["hits_at_4", "hits_at_10", "mrr_at_10"]
+    width = 0.25
+    for i, metric in enumerate(metrics):
+        ax.bar([x + i * width for x in range(len(types) + 1)],
+               [quality["per_type"][t][metric] for t in types] + [quality[metric]], width, label=metric)
+    ax.set_xticks([x + width for x in range(len(types) + 1)], [t.replace("_query", "") for t in types] + ["all"])
+    ax.set_ylim(0, 1)
+    ax.legend(loc="lower right")
+    ax.set_title("MultiHop-RAG dev retrieval quality")
+    fig.tight_layout()
+    fig.savefig(out_dir / "bench_quality.png", dpi=110)
+    names.append("bench_quality.png")
+    plt.close(fig)
+    return names
+
+
+def render_markdown(results: dict) -> str:
+    """BENCHMARKS.md from the results dict."""
+    m, ing, lat, q = results["machine"], results["ingest"], results["latency"], results["quality"]
+    lines = [
+        "# Benchmarks", "",
+        f"Measured by `make bench` on {m['date']}: {m['cores']} cores, {m['memory_gb']} GB, {m['cpu']}, "
+        f"Python {m['python']}. Corpus: MultiHop-RAG (609 articles); questions: its dev file.", "",
+        "## Ingest", "",
+        "| figure | value | target |", "|---|---|---|",
+        f"| documents / chunks | {ing['documents']} / {ing['chunks']} | |",
+        f"| full ingest | {ing['seconds']} s | |",
+        f"| embedding model alone (raw, {ing['raw_sample_chunks']} chunks) | {ing['raw_model_chunks_per_s']} chunks/s | |",
+        f"| whole pipeline | {ing['pipeline_chunks_per_s']} chunks/s | |",
+        f"| pipeline / raw model | {ing['ratio']} | ≥ 0.85 |",
+        f"| no-op re-ingest | {ing['noop_seconds']} s = {ing['noop_share']:.2%} of the full ingest | ≤ 3% |",
+        f"| peak memory (ingest process) | {ing['peak_rss_mb']} MB | |", "",
+        "## Latency of `ask` (retrieve + extractive answer, one warm process)", "",
+        "| clients | p50 | p95 | throughput | target |", "|---|---|---|---|---|",
+        f"| 1 | {lat['p50_ms']} ms | {lat['p95_ms']} ms | | p50 ≤ 50 ms, p95 ≤ 150 ms |",
+        f"| {lat['concurrent_clients']} | {lat['concurrent_p50_ms']} ms | {lat['concurrent_p95_ms']} ms | "
+        f"{lat['concurrent_questions_per_s']} questions/s | |", "",
+        f"Over {lat['questions']} questions. ![latency](bench_latency.png)", "",
+        f"## Retrieval quality (MultiHop-RAG dev, top 10, chunks of at most {q['chunk_tokens']} tokens)", "",
+        "| retriever | Hits@4 | Hits@10 | MRR@10 | MAP@10 |", "|---|---|---|---|---|",
+        f"| **Newsdesk hybrid** | {q['hits_at_4']:.3f} | {q['hits_at_10']:.3f} | {q['mrr_at_10']:.3f} | {q['map_at_10']:.3f} |",
+        f"| target | {TARGETS['hits_at_4']} | {TARGETS['hits_at_10']} | {TARGETS['mrr_at_10']} | |",
+        f"| paper's best (voyage-02 + bge-reranker-large) | {PAPER['hits_at_4']} | {PAPER['hits_at_10']} | {PAPER['mrr_at_10']} | |",
+        "", "| question type | n | Hits@4 | Hits@10 | MRR@10 | MAP@10 |", "|---|---|---|---|---|---|",
+    ]
+    for t, v in q["per_type"].items():
+        lines.append(f"| {t} | {v['n']} | {v['hits_at_4']:.3f} | {v['hits_at_10']:.3f} | {v['mrr_at_10']:.3f} | {v['map_at_10']:.3f} |")
+    lines += ["", f"Refusals: {q['null_refused']:.1%} of null questions refused; "
+              f"{q['answerable_refused']:.1%} of answerable questions wrongly refused.", "",
+              "![quality per type](bench_quality.png)", "",
+              "MultiHop-RAG: Tang & Yang, *MultiHop-RAG: Benchmarking Retrieval-Augmented Generation for "
+              "Multi-Hop Queries*, arXiv 2401.15391 (2024), ODC-BY 1.0.", ""]
+    return "\n".join(lines)
+
+
+def run_bench(settings: Settings, corpus: Path, queries: Path, out: Path) -> dict:
+    """Run every benchmark and write `out` (Markdown), its JSON twin and the charts."""
+    from vectorstore.store import NewsStore
+
+    from .chain import AnswerChain, build_answerer
+    from .evalrun import eval_store_path, run_multihop
+    from .evaluation import load_multihop_queries
+    from .retrieval import HybridRetriever
+
+    results: dict = {"machine": machine()}
+    store_path = eval_store_path(settings, corpus)
+    results["ingest"] = bench_ingest(settings, corpus, store_path)
+    store = NewsStore(replace(settings.store, path=store_path, host="", collection="multihop"), create=False)
+    retriever = HybridRetriever(store)
+    chain = AnswerChain(retriever, build_answerer(settings, retriever), top_k=settings.top_k)
+    questions = [q["query"] for q in load_multihop_queries(queries)]
+    results["latency"] = bench_latency(chain.ask, questions)
+    results["quality"] = run_multihop(settings, corpus, queries, progress=True).as_dict()
+    out.parent.mkdir(parents=True, exist_ok=True)
+    results["charts"] = charts(out.parent, results["latency"], results["quality"])
+    out.write_text(render_markdown(results), encoding="utf-8")
+    public = {k: ({kk: vv for kk, vv in v.items() if not kk.startswith("_")} if isinstance(v, dict) else v)
+              for k, v in results.items()}
+    out.with_suffix(".json").write_text(json.dumps(public, indent=2) + "\n", encoding="utf-8")
+    return public

@@ -8,7 +8,7 @@ safe to call from several threads at once; the lexical index follows re-ingests
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Iterator
 
 from langchain_core.runnables import Runnable, RunnableLambda
@@ -18,6 +18,7 @@ from vectorstore.store import NewsStore
 from .answer import Answer
 from .extractive import ExtractiveAnswerer
 from .retrieval import HybridRetriever, SearchFilters
+from .terms import asks_about_readers
 from .settings import Settings
 
 
@@ -33,12 +34,10 @@ class AskOptions:
 class AnswerChain:
     """Retrieves passages for a question and turns them into a cited `Answer`."""
 
-    def __init__(self, retriever: HybridRetriever, answerer: object | None = None, *, top_k: int = 5,
-                 pool: int = 10) -> None:
+    def __init__(self, retriever: HybridRetriever, answerer: object | None = None, *, top_k: int = 8) -> None:
         self.retriever = retriever
         self.answerer = answerer or ExtractiveAnswerer(idf=getattr(retriever, "idf", None))
         self.top_k = top_k
-        self.pool = pool
 
     def retrieve(self, question: str, options: AskOptions | None = None) -> list:
         """The passages the answerer sees (follow-ups search with their context)."""
@@ -46,7 +45,14 @@ class AnswerChain:
         self.retriever.refresh_if_stale()
         query = f"{options.context}\n{question}" if options.context else question
         k = max(options.k or self.top_k, 1)
-        return self.retriever.search(query, k=max(k, self.pool), filters=options.filters)[: max(k, self.pool)]
+        found = self.retriever.search(query, k=k, filters=options.filters)
+        if asks_about_readers(question) and (options.filters is None or options.filters.kinds is None):
+            # "What did readers say about ...": readers' comments first, then the reporting
+            base = options.filters or SearchFilters()
+            comments = self.retriever.search(query, k=k, filters=replace(base, kinds=("comment",)))
+            ids = {p.chunk_id for p in comments}
+            found = comments + [p for p in found if p.chunk_id not in ids]
+        return found[:k]
 
     def ask(self, question: str, options: AskOptions | None = None) -> Answer:
         """Answer one question."""
@@ -54,7 +60,6 @@ class AnswerChain:
         t0 = time.perf_counter()
         passages = self.retrieve(question, options)
         t1 = time.perf_counter()
-        passages = passages[: max(options.k or self.top_k, 1)]
         if getattr(self.answerer, "name", "") == "llm":
             answer = self.answerer.answer(question, passages, options.context)
         else:
@@ -71,7 +76,7 @@ class AnswerChain:
             yield self.ask(question, options)
             return
         t0 = time.perf_counter()
-        passages = self.retrieve(question, options)[: max(options.k or self.top_k, 1)]
+        passages = self.retrieve(question, options)
         t1 = time.perf_counter()
         for item in self.answerer.stream(question, passages, options.context):
             if isinstance(item, Answer):

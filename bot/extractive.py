@@ -21,13 +21,45 @@ from ingest.chunking import split_sentences
 from vectorstore.passage import Passage
 
 from .answer import Answer, Citation
-from .terms import has_figure, terms
+from .terms import COMMENT_Q, terms
 
 IdfFn = Callable[[str], float]
-_QUANTITY_Q = re.compile(r"\b(how (much|many|big|large|long)|what (percentage|proportion|share|number|figure|amount|sum|rate))\b", re.I)
-_WHEN_Q = re.compile(r"\b(when|what date|which date|what year|by when)\b", re.I)
-_COMMENT_Q = re.compile(r"\b(readers?|comments?|commenters?|commented|reaction|react(ed)?|views? of gps|gps (say|think|feel))\b", re.I)
-_DATE_WORD = re.compile(r"\b(\d{4}|january|february|march|april|may|june|july|august|september|october|november|december)\b", re.I)
+_QUANTITY_Q = re.compile(r"\b(how (much|many|big|large|long)|what (percentage|proportion|share|number|figure|amount|"
+                         r"sum|rate|margin)|what was the vote|by what margin)\b", re.I)
+_MONEY_Q = re.compile(r"\bhow much\b.*\b(money|cost|costs|spend|spending|spent|pay|paid|worth|fee|fees|price|budget|"
+                      r"salary|lose|lost|earn|charge|invest|investment)\b|\b(what|which) (fee|price|rate|salary)\b", re.I)
+_WHEN_Q = re.compile(r"\b(when|what date|which date|what year|by when|deadline|closing date)\b", re.I)
+_OFTEN_Q = re.compile(r"\bhow (often|frequently)\b", re.I)
+_MONTH = r"(january|february|march|april|may|june|july|august|september|october|november|december|jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec)"
+_DATE_IN_TEXT = re.compile(r"\b(" + _MONTH + r"\b|\d{1,2}/\d{1,2}|(mon|tues|wednes|thurs|fri|satur|sun)day|"
+                           r"(next|this) (week|month|year)|(in|by) (the )?(spring|summer|autumn|winter)\b|"
+                           r"(by|in|from|until|before|after) (the end of )?\d{4}\b)", re.I)
+_NUMBER_IN_TEXT = re.compile(r"\d|\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|"
+                             r"hundred|thousand|million|billion|half|third|quarter|dozen)\b", re.I)
+_MONEY_IN_TEXT = re.compile(r"[£$€]\s?\d|\b\d[\d,.]*\s?(m|bn|k|million|billion|pounds|pence|p)\b", re.I)
+_OFTEN_IN_TEXT = re.compile(r"\b(every|each|per|annual|annually|monthly|weekly|daily|yearly|once|twice|times a|a (year|month|week|day))\b", re.I)
+
+
+def answer_type(question: str) -> str | None:
+    """What kind of answer the question wants: money, quantity, date, frequency, or None."""
+    if _OFTEN_Q.search(question):
+        return "frequency"
+    if _MONEY_Q.search(question):
+        return "money"
+    if _QUANTITY_Q.search(question):
+        return "quantity"
+    if _WHEN_Q.search(question):
+        return "date"
+    return None
+
+
+def has_answer_type(sentence: str, wanted: str | None) -> bool:
+    """True when the sentence can hold an answer of the wanted type."""
+    if wanted is None:
+        return True
+    pattern = {"money": _MONEY_IN_TEXT, "quantity": _NUMBER_IN_TEXT, "date": _DATE_IN_TEXT,
+               "frequency": _OFTEN_IN_TEXT}[wanted]
+    return bool(pattern.search(sentence))
 
 
 @dataclass
@@ -38,6 +70,7 @@ class ScoredSentence:
     passage_index: int
     score: float
     covered: frozenset[str]
+    direct: float = 0.0  # share of the question's term weight in the sentence itself
 
 
 @dataclass
@@ -45,10 +78,11 @@ class ExtractiveConfig:
     """Tunable numbers of the extractive answerer."""
 
     max_sentences: int = 3
-    min_coverage: float = 0.30  # share of the question's term weight the best passages must cover
+    min_coverage: float = 0.15  # share of the question's term weight the best passages must cover
     min_dense: float = 0.25  # cosine of the best passage to the question (when known)
     follow_ratio: float = 0.6  # a 2nd/3rd sentence must score this share of the best
-    comment_weight: float = 0.8  # comments count less unless the question asks about readers
+    comment_weight: float = 0.5  # comments count less unless the question asks about readers
+    min_sentence_coverage: float = 0.10  # share of the question's term weight the best sentence itself covers
     max_quote_chars: int = 600
 
 
@@ -96,43 +130,59 @@ class ExtractiveAnswerer:
 
     def is_answerable(self, question: str, passages: Sequence[Passage]) -> bool:
         """The calibrated decision: do the retrieved passages answer the question at all?"""
+        if missing_names(question, passages):
+            return False
         coverage, dense = self.relevance(question, passages)
         if coverage < self.config.min_coverage:
             return False
         return dense < -0.5 or dense >= self.config.min_dense
 
     def score_sentences(self, question: str, passages: Sequence[Passage]) -> list[ScoredSentence]:
-        """Every sentence of the passages, scored against the question, best first."""
+        """Every sentence of the passages (and their headlines) that can answer the question,
+        scored against it, best first. A sentence that lacks what the question asks for
+        (a figure for "how many", a date for "when") is not a candidate."""
         q_terms = set(terms(question))
         idf = self.idf or candidate_idf(passages)
         weights = {t: idf(t) for t in q_terms}
         total = sum(weights.values()) or 1.0
-        wants_figure = bool(_QUANTITY_Q.search(question))
-        wants_date = bool(_WHEN_Q.search(question))
-        wants_comments = bool(_COMMENT_Q.search(question))
+        wanted = answer_type(question)
+        wants_comments = bool(COMMENT_Q.search(question))
         scored: list[ScoredSentence] = []
+        seen_titles: set[str] = set()
         for index, passage in enumerate(passages):
-            prior = 1.0 / (1.0 + 0.15 * index)  # retrieval order matters, gently
+            prior = 1.0 / (1.0 + 0.1 * index)  # retrieval order matters, gently
             kind_weight = 1.0
             if passage.is_comment:
-                kind_weight = 1.15 if wants_comments else self.config.comment_weight
+                kind_weight = 1.3 if wants_comments else self.config.comment_weight
+            elif wants_comments:
+                kind_weight = 0.7
             title_terms = set(terms(passage.title))
-            for sentence in split_sentences(passage.text):
+            passage_terms = set(terms(passage.text)) | title_terms
+            units = [(s, 1.0) for s in split_sentences(passage.text)]
+            if passage.is_comment:
+                units = [(passage.text, 1.0)]  # a reader's comment is quoted whole (trimmed later)
+            elif passage.title and passage.title not in seen_titles:
+                seen_titles.add(passage.title)
+                units.append((passage.title, 0.9))  # the headline is reporting too
+            for position, (sentence, unit_weight) in enumerate(units):
+                if not has_answer_type(sentence, wanted):
+                    continue
                 s_terms = set(terms(sentence))
                 hit = q_terms & s_terms
-                if not hit:
-                    continue
-                # terms the headline supplies count half: the sentence is about that story
-                context = (q_terms & title_terms) - hit
-                cover = (sum(weights[t] for t in hit) + 0.5 * sum(weights[t] for t in context)) / total
-                score = cover * prior * kind_weight
-                if wants_figure and has_figure(sentence):
-                    score *= 1.3
-                if wants_date and _DATE_WORD.search(sentence):
-                    score *= 1.3
+                if not hit and (wanted is None or not (q_terms & title_terms)):
+                    continue  # typed questions ("when", "how much") may be answered in other words
+                # terms the headline or the rest of the passage supply count partly: the
+                # sentence is about that story
+                in_title = (q_terms & title_terms) - hit
+                in_passage = (q_terms & passage_terms) - hit - in_title
+                direct = sum(weights[t] for t in hit) / total
+                cover = direct + (0.5 * sum(weights[t] for t in in_title) + 0.3 * sum(weights[t] for t in in_passage)) / total
+                score = cover * prior * kind_weight * unit_weight
+                if position == 0 and passage.chunk_index == 0 and not passage.is_comment:
+                    score *= 1.1  # the lede usually carries the news
                 if len(sentence) < 25:
                     score *= 0.5  # fragments answer little
-                scored.append(ScoredSentence(sentence, index, score, frozenset(hit)))
+                scored.append(ScoredSentence(sentence, index, score, frozenset(hit), direct))
         scored.sort(key=lambda s: s.score, reverse=True)
         return scored
 
@@ -161,7 +211,7 @@ class ExtractiveAnswerer:
         if not passages or not self.is_answerable(question, passages):
             return Answer.not_found(question, passages=passages)
         chosen = self.select(self.score_sentences(question, passages))
-        if not chosen:
+        if not chosen or max(c.direct for c in chosen) < self.config.min_sentence_coverage:
             return Answer.not_found(question, passages=passages)
         numbers: dict[int, int] = {}
         citations: list[Citation] = []
@@ -176,6 +226,27 @@ class ExtractiveAnswerer:
                                       self.config.max_quote_chars))
         return Answer(question=question, answer=" ".join(parts), found=True, citations=citations,
                       passages=passages, answerer=self.name)
+
+
+_NAME = re.compile(r"\b[A-Z][a-z]+(?:\s+[A-Z][a-z]+)*")
+_NOT_NAMES = frozenset("I A The What Which Who When Where Why How Did Does Do Is Are Was Were Has Have Can Could "
+                       "Will Would Should GP GPs NHS January February March April May June July August September "
+                       "October November December Monday Tuesday Wednesday Thursday Friday Saturday Sunday".split())
+
+
+def missing_names(question: str, passages: Sequence[Passage]) -> list[str]:
+    """Capitalised names in the question (not its first word) that no passage mentions:
+    a question about Scotland is not answered by coverage of England."""
+    text = " ".join(f"{p.title} {p.source} {p.text}" for p in passages).lower()
+    missing = []
+    for match in _NAME.finditer(question):
+        name = match.group(0)
+        if match.start() == 0 or name in _NOT_NAMES:
+            continue
+        stems = terms(name)
+        if stems and not any(s in text or name.lower() in text for s in stems):
+            missing.append(name)
+    return missing
 
 
 def render_quote(sentence: str, passage: Passage, n: int, max_chars: int = 600) -> str:

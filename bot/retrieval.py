@@ -54,6 +54,8 @@ from pydantic import ConfigDict
 from vectorstore.passage import Passage
 from vectorstore.store import NewsStore
 
+from .terms import asks_about_readers
+
 log = logging.getLogger(__name__)
 
 _EPOCH = date(1970, 1, 1)
@@ -316,7 +318,7 @@ class HybridRetriever:
     def __init__(self, store: NewsStore, *, candidates: int = 50, clause_weight: float = 2.0,
                  source_boost: float = 0.3, date_boost: float = 0.1, date_window_days: int = 1,
                  dense: str = "auto", dense_weight: float = 0.1, dense_max_terms: int = 16,
-                 per_doc_cap: int = 3, k1: float = 1.2, b: float = 0.75,
+                 per_doc_cap: int = 3, k1: float = 1.2, b: float = 0.75, comment_weight: float = 0.7,
                  refresh_interval: float = 1.0) -> None:
         if dense not in ("auto", "always", "never"):
             raise ValueError("dense must be 'auto', 'always' or 'never'")
@@ -330,6 +332,7 @@ class HybridRetriever:
         self.dense_weight = dense_weight
         self.dense_max_terms = dense_max_terms
         self.per_doc_cap = per_doc_cap
+        self.comment_weight = comment_weight
         self.k1 = k1
         self.b = b
         self.refresh_interval = refresh_interval
@@ -445,12 +448,18 @@ class HybridRetriever:
         if not cand:
             return []
         outlets = set(index.outlets_in(query)) if self.source_boost else set()
+        # Readers' comments are short, so their headline (indexed with them) weighs more in
+        # BM25 than in a long article chunk; unless the question is about readers, they
+        # count less than reporting.
+        comment_factor = 1.0 if asks_about_readers(query) else self.comment_weight
         dates = find_dates(query) if self.date_boost else []
         near = index.date_mask(dates, self.date_window_days) if dates else None
         for c in cand.values():
             i = c["i"]
             meta_source = index.source[i] if i is not None else c["passage"].source
-            score = c["lex"] + self.dense_weight * c.get("dense_norm", 0.0)
+            kind = index.kind[i] if i is not None else c["passage"].kind
+            score = (c["lex"] + self.dense_weight * c.get("dense_norm", 0.0)) * (
+                comment_factor if kind == "comment" else 1.0)
             if meta_source in outlets:
                 score += self.source_boost
             if near is not None and i is not None and near[i]:
@@ -459,7 +468,7 @@ class HybridRetriever:
                 score += self.date_boost
             c["fused"] = score
         ordered = sorted(cand.items(), key=lambda kv: -kv[1]["fused"])
-        ordered = _cap_per_doc(ordered, index, self.per_doc_cap, k)
+        ordered = _cap_per_doc(ordered, index, max(self.per_doc_cap, k // 2), k)
 
         # 4. passages with ranks and scores
         out: list[Passage] = []

@@ -74,7 +74,7 @@ class Settings(BaseSettings):
     max_file_mb: float = Field(20.0, gt=0, validation_alias=_env("NEWSDESK_MAX_FILE_MB"))
 
     # --- retrieval and answering --------------------------------------------------------
-    top_k: int = Field(5, ge=1, le=50, validation_alias=_env("NEWSDESK_TOP_K"))
+    top_k: int = Field(8, ge=1, le=50, validation_alias=_env("NEWSDESK_TOP_K"))
     llm_model: str = Field("", validation_alias=_env("NEWSDESK_LLM_MODEL"))
     llm_base_url: str = Field("", validation_alias=_env("NEWSDESK_LLM_BASE_URL", "OPENAI_BASE_URL"))
     llm_api_key: SecretStr = Field(SecretStr(""), validation_alias=_env("NEWSDESK_LLM_API_KEY", "OPENAI_API_KEY"))

@@ -19,6 +19,8 @@ yourselves s t don now
 article articles report reported reports reporting according say says said tell told mention mentioned
 mentions news story stories piece coverage question answer please much many anything something whether
 discuss discussed discusses suggest suggests suggested indicate indicates indicated
+actually really far currently yet still ever
+reader readers comment comments commenter commenters commented
 """.split())
 
 _TOKEN = re.compile(r"[£$€]?\d[\d,.]*(?:bn|m|k|%)?|[a-z][a-z'’-]*", re.IGNORECASE)
@@ -50,3 +52,12 @@ def terms(text: str) -> list[str]:
 def has_figure(text: str) -> bool:
     """True when the text holds a number, amount or percentage."""
     return bool(re.search(r"\d", text))
+
+
+COMMENT_Q = re.compile(r"\b(readers?|comments?|commenters?|commented|reaction|react(ed)?|views? of gps|"
+                       r"gps (say|said|think|thought|feel|felt)|complain(ed|ts?)?)\b", re.I)
+
+
+def asks_about_readers(question: str) -> bool:
+    """True when the question asks what readers (commenters) said or think."""
+    return bool(COMMENT_Q.search(question))

@@ -579,3 +579,14 @@ async def test_end_to_end_mention_on_the_sample_corpus(sample_store, tmp_path):
         assert re.search(r"<https?://\S+>", embed.fields[0].value)
     finally:
         await dpytest.empty_queue()
+
+
+async def test_store_down_is_said_plainly_and_the_bot_stays_up(tmp_path):
+    from vectorstore.store import StoreUnavailableError
+
+    bot = create_bot(make_settings(tmp_path), FakeAsk(error=StoreUnavailableError("server down")))
+    for _ in range(2):  # it keeps answering
+        inter = interaction()
+        await slash(bot, "ask")(inter, question="q")
+        (sent,) = inter.followup.sent
+        assert "unavailable" in sent["content"] and "error id" not in sent["content"]

@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 SEEDS ?= ../shared/seeds
 MULTIHOP ?= ../shared/bench/multihop
 
-.PHONY: install run test bench eval chroma clean
+.PHONY: install run test bench soak chroma clean
 
 install: $(STAMP)
 
@@ -32,6 +32,10 @@ test: install
 # Speed and quality on MultiHop-RAG (not in CI: the full ingest alone takes ~15 min on 2 cores).
 bench: install
 	$(BIN)/newsdesk bench --corpus $(MULTIHOP)/corpus.json --queries $(MULTIHOP)/queries_dev.json --out BENCHMARKS.md
+
+# 2,000 questions through the chain in one process, with memory measured (not in CI).
+soak: install
+	$(BIN)/python -m pytest -q -s -m soak tests/test_hardening.py
 
 # A local Chroma server for development (point CHROMA_HOST=127.0.0.1 CHROMA_PORT=8000 at it).
 chroma: install

@@ -85,6 +85,12 @@ class AnswerChain:
                                 "total_ms": (t2 - t0) * 1000}
             yield item
 
+    def warm_up(self) -> None:
+        """Load the model and build the lexical index now, not on the first question."""
+        self.retriever.refresh_if_stale()
+        self.retriever.search("warm up", k=1)
+        self.retriever.store.embedder.encode_query("warm up")
+
     def as_runnable(self) -> Runnable:
         """The chain as a LangChain Runnable: {"question", "k"?, "filters"?, "context"?} -> Answer."""
         def run(inputs: dict | str) -> Answer:

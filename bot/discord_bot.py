@@ -478,6 +478,7 @@ def run_bot(settings: Settings) -> None:
         return ingestor.run([str(settings.source_dir)])
 
     feedback = FeedbackLog(settings.feedback_path)
+    chain.warm_up()  # the first question should not pay for loading the model
     bot = create_bot(settings, chain.ask, stats_fn=store.stats, reingest_fn=reingest, feedback=feedback)
     try:
         bot.run(token, log_handler=None)

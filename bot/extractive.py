@@ -79,7 +79,7 @@ class ExtractiveConfig:
 
     max_sentences: int = 3
     min_coverage: float = 0.15  # share of the question's term weight the best passages must cover
-    min_dense: float = 0.25  # cosine of the best passage to the question (when known)
+    min_dense: float = 0.10  # cosine of the best passage to the question (when known)
     follow_ratio: float = 0.6  # a 2nd/3rd sentence must score this share of the best
     comment_weight: float = 0.5  # comments count less unless the question asks about readers
     min_sentence_coverage: float = 0.10  # share of the question's term weight the best sentence itself covers
@@ -169,8 +169,11 @@ class ExtractiveAnswerer:
                     continue
                 s_terms = set(terms(sentence))
                 hit = q_terms & s_terms
-                if not hit and (wanted is None or not (q_terms & title_terms)):
-                    continue  # typed questions ("when", "how much") may be answered in other words
+                # typed questions ("when", "how much") and readers' comments on the story asked
+                # about may answer in other words than the question's
+                loose = wanted is not None or (passage.is_comment and wants_comments)
+                if not hit and not (loose and q_terms & title_terms):
+                    continue
                 # terms the headline or the rest of the passage supply count partly: the
                 # sentence is about that story
                 in_title = (q_terms & title_terms) - hit
@@ -186,8 +189,9 @@ class ExtractiveAnswerer:
         scored.sort(key=lambda s: s.score, reverse=True)
         return scored
 
-    def select(self, scored: list[ScoredSentence]) -> list[ScoredSentence]:
+    def select(self, scored: list[ScoredSentence], follow_ratio: float | None = None) -> list[ScoredSentence]:
         """The best sentence, plus up to two more that add something and score well enough."""
+        follow_ratio = self.config.follow_ratio if follow_ratio is None else follow_ratio
         if not scored:
             return []
         chosen = [scored[0]]
@@ -195,7 +199,7 @@ class ExtractiveAnswerer:
         for cand in scored[1:]:
             if len(chosen) >= self.config.max_sentences:
                 break
-            if cand.score < self.config.follow_ratio * scored[0].score:
+            if cand.score < follow_ratio * scored[0].score:
                 break
             if any(_similar(cand.text, c.text) for c in chosen):
                 continue
@@ -210,7 +214,9 @@ class ExtractiveAnswerer:
         passages = list(passages)
         if not passages or not self.is_answerable(question, passages):
             return Answer.not_found(question, passages=passages)
-        chosen = self.select(self.score_sentences(question, passages))
+        # several readers' views make a better answer to "what did readers say" than one
+        ratio = 0.3 if COMMENT_Q.search(question) else None
+        chosen = self.select(self.score_sentences(question, passages), ratio)
         if not chosen or max(c.direct for c in chosen) < self.config.min_sentence_coverage:
             return Answer.not_found(question, passages=passages)
         numbers: dict[int, int] = {}

@@ -55,7 +55,7 @@ def setup_logging(settings: Settings) -> None:
         root.addHandler(handler)
     root.setLevel(getattr(logging, settings.log_level.upper(), logging.INFO))
     for noisy in ("httpx", "chromadb", "sentence_transformers", "urllib3", "trafilatura", "htmldate",
-                  "discord.gateway", "discord.client", "filelock"):
+                  "discord.gateway", "discord.client", "filelock", "bm25s"):
         logging.getLogger(noisy).setLevel(max(logging.WARNING, root.level))
     redactor = RedactSecrets(secrets_of(settings))
     for handler in root.handlers:

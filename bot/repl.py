@@ -127,8 +127,9 @@ def answer_line(chain: AnswerChain, question: str, state: ReplState, write: Call
         write(format_passages(final.passages) + "\n")
 
 
-def run_lines(chain: AnswerChain, lines: Iterable[str], state: ReplState, out: TextIO) -> None:
-    """The loop shared by the interactive and piped modes."""
+def run_lines(chain: AnswerChain, lines: Iterable[str], state: ReplState, out: TextIO,
+              *, echo: bool = False) -> None:
+    """The loop shared by the interactive and piped modes (piped input is echoed)."""
     for raw in lines:
         line = raw.strip()
         if not line:
@@ -139,6 +140,8 @@ def run_lines(chain: AnswerChain, lines: Iterable[str], state: ReplState, out: T
                 return
             out.write(reply + "\n")
             continue
+        if echo:
+            out.write(f"\n> {line}\n")
         answer_line(chain, line, state, out.write)
         out.flush()
 
@@ -168,8 +171,9 @@ def run_repl(settings: Settings, chain: AnswerChain | None = None, *, stdin: Tex
     chain = chain or build_chain(settings)
     state = ReplState(k=settings.top_k)
     interactive = stdin.isatty() and out.isatty()
+    chain.warm_up()
     if interactive:
         out.write("Newsdesk — ask about the coverage. :help for commands, Ctrl-D to leave.\n")
         run_lines(chain, _interactive_lines(settings), state, out)
     else:
-        run_lines(chain, stdin, state, out)
+        run_lines(chain, stdin, state, out, echo=True)

@@ -198,6 +198,8 @@ class _LexicalIndex:
                  k1: float, b: float) -> None:
         import bm25s
 
+        if logging.getLogger().level > logging.DEBUG:
+            logging.getLogger("bm25s").setLevel(logging.WARNING)  # bm25s sets DEBUG on import
         self.version = version
         self.ids = [r[0] for r in records]
         self.texts = [r[1] for r in records]

@@ -7,9 +7,6 @@ import re
 
 from .settings import Settings
 
-_installed: list["RedactSecrets"] = []
-
-
 class RedactSecrets(logging.Filter):
     """Replaces any configured secret (Discord token, API keys) in a record with ****."""
 
@@ -62,9 +59,3 @@ def setup_logging(settings: Settings) -> None:
         for old in [f for f in handler.filters if isinstance(f, RedactSecrets)]:
             handler.removeFilter(old)
         handler.addFilter(redactor)
-    _installed[:] = [redactor]
-
-
-def current_redactor() -> RedactSecrets | None:
-    """The filter installed by `setup_logging`, if any."""
-    return _installed[0] if _installed else None

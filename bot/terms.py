@@ -49,11 +49,6 @@ def terms(text: str) -> list[str]:
     return out
 
 
-def has_figure(text: str) -> bool:
-    """True when the text holds a number, amount or percentage."""
-    return bool(re.search(r"\d", text))
-
-
 COMMENT_Q = re.compile(r"\b(readers?|comments?|commenters?|commented|reaction|react(ed)?|views? of gps|"
                        r"gps (say|said|think|thought|feel|felt)|complain(ed|ts?)?)\b", re.I)
 

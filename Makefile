@@ -29,7 +29,7 @@ run: install
 test: install
 	$(BIN)/python -m pytest -q
 
-# Speed and quality on MultiHop-RAG (not in CI: the full ingest alone takes ~15 min on 2 cores).
+# Speed, quality, server-mode scale and hardening figures (not in CI: about an hour on 2 cores).
 bench: install
 	$(BIN)/newsdesk bench --corpus $(MULTIHOP)/corpus.json --queries $(MULTIHOP)/queries_dev.json --out BENCHMARKS.md
 

@@ -228,13 +228,20 @@ def bench(
     corpus: Path = typer.Option(..., "--corpus", exists=True, dir_okay=False, help="MultiHop-RAG corpus.json."),
     queries: Path = typer.Option(..., "--queries", exists=True, dir_okay=False, help="Questions file."),
     out: Path = typer.Option(Path("BENCHMARKS.md"), "--out", help="Markdown report (JSON and PNGs beside it)."),
+    only: Optional[str] = typer.Option(None, "--only", help="Comma-separated sections to re-measure "
+                                       "(ingest, latency, quality, scale, hardening); the rest is kept."),
+    scale_chunks: int = typer.Option(100_000, "--scale-chunks", help="Chunks in the server-mode scale corpus."),
     store: Optional[Path] = StoreOpt,
 ) -> None:
-    """Measure ingest throughput, no-op re-ingest, latency and quality; write BENCHMARKS.md."""
+    """Measure ingest, latency, quality, server-mode scale and hardening; write BENCHMARKS.md."""
     from .bench import run_bench
 
     settings = _settings(store)
-    results = run_bench(settings, corpus, queries, out)
+    sections = [s.strip() for s in only.split(",") if s.strip()] if only else []
+    try:
+        results = run_bench(settings, corpus, queries, out, only=sections, scale_chunks=scale_chunks)
+    except ValueError as exc:
+        _fail(str(exc))
     typer.echo(json.dumps(results, indent=2))
 
 

@@ -14,7 +14,7 @@ import pytest
 
 from bot.chain import AnswerChain
 from bot.retrieval import HybridRetriever
-from tests.chroma_server import chroma_server
+from vectorstore.chroma_server import chroma_server
 from tests.conftest import ROOT, SAMPLE
 from vectorstore.config import StoreConfig
 from vectorstore.store import NewsStore, StoreUnavailableError

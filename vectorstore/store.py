@@ -207,6 +207,22 @@ class NewsStore:
                 return
             offset += page
 
+    def iter_vectors(self, *, page: int = 2000) -> Iterator[tuple[str, str, dict, np.ndarray]]:
+        """Yield every (chunk id, text, metadata, vector) in the store, page by page."""
+        offset = 0
+        while True:
+            batch = self._call(lambda: self._collection.get(
+                include=["metadatas", "documents", "embeddings"], limit=page, offset=offset))
+            ids = batch["ids"]
+            if not ids:
+                return
+            for chunk_id, text, meta, vector in zip(ids, batch["documents"], batch["metadatas"],
+                                                    batch["embeddings"]):
+                yield chunk_id, text or "", dict(meta or {}), np.asarray(vector, dtype=np.float32)
+            if len(ids) < page:
+                return
+            offset += page
+
     def doc_records(self) -> dict[str, DocRecord]:
         """What is stored per document: hash, origin and chunk ids (no texts fetched)."""
         records: dict[str, DocRecord] = {}

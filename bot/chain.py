@@ -54,6 +54,17 @@ class AnswerChain:
             found = comments + [p for p in found if p.chunk_id not in ids]
         return found[:k]
 
+    def rest_of_lead_article(self, passages: list) -> list:
+        """The other chunks of the top-ranked article (the answer to "how much did X lose" is
+        often a few paragraphs below the chunk that matched X), for the answerer to quote."""
+        lead = next((p for p in passages if not p.is_comment), None)
+        siblings = getattr(self.retriever, "document_passages", None)
+        if lead is None or siblings is None:
+            return []
+        have = {p.chunk_id for p in passages}
+        limit = getattr(getattr(self.answerer, "config", None), "lead_document_chunks", 24)
+        return [p for p in siblings(lead.doc_id) if p.chunk_id not in have][:limit]
+
     def ask(self, question: str, options: AskOptions | None = None) -> Answer:
         """Answer one question."""
         options = options or AskOptions()
@@ -63,7 +74,7 @@ class AnswerChain:
         if getattr(self.answerer, "name", "") == "llm":
             answer = self.answerer.answer(question, passages, options.context)
         else:
-            answer = self.answerer.answer(question, passages)
+            answer = self.answerer.answer(question, passages, self.rest_of_lead_article(passages))
         t2 = time.perf_counter()
         answer.timings = {"retrieve_ms": (t1 - t0) * 1000, "answer_ms": (t2 - t1) * 1000,
                           "total_ms": (t2 - t0) * 1000}

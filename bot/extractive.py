@@ -27,7 +27,7 @@ IdfFn = Callable[[str], float]
 _QUANTITY_Q = re.compile(r"\b(how (much|many|big|large|long)|what (percentage|proportion|share|number|figure|amount|"
                          r"sum|rate|margin)|what was the vote|by what margin)\b", re.I)
 _MONEY_Q = re.compile(r"\bhow much\b.*\b(money|cost|costs|spend|spending|spent|pay|paid|worth|fee|fees|price|budget|"
-                      r"salary|lose|lost|earn|charge|invest|investment)\b|\b(what|which) (fee|price|rate|salary)\b", re.I)
+                      r"salary|lose|lost|earn|charge|invest|investment|pot|fund|funding|funds|grant|cash|top-up|uplift)\b|\b(what|which) (fee|price|rate|salary)\b", re.I)
 _WHEN_Q = re.compile(r"\b(when|what date|which date|what year|by when|deadline|closing date)\b", re.I)
 _OFTEN_Q = re.compile(r"\bhow (often|frequently)\b", re.I)
 _MONTH = r"(january|february|march|april|may|june|july|august|september|october|november|december|jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec)"
@@ -71,6 +71,7 @@ class ScoredSentence:
     score: float
     covered: frozenset[str]
     direct: float = 0.0  # share of the question's term weight in the sentence itself
+    follower: str = ""  # the next sentence when it carries this one on ("That motion was defeated.")
 
 
 @dataclass
@@ -84,6 +85,8 @@ class ExtractiveConfig:
     comment_weight: float = 0.5  # comments count less unless the question asks about readers
     min_sentence_coverage: float = 0.10  # share of the question's term weight the best sentence itself covers
     max_quote_chars: int = 600
+    extra_prior: float = 0.75  # the rest of an article counts as this share of its retrieved chunk
+    lead_document_chunks: int = 24  # how much more of the top article the answer may quote
 
 
 def candidate_idf(passages: Sequence[Passage]) -> IdfFn:
@@ -137,20 +140,29 @@ class ExtractiveAnswerer:
             return False
         return dense < -0.5 or dense >= self.config.min_dense
 
-    def score_sentences(self, question: str, passages: Sequence[Passage]) -> list[ScoredSentence]:
+    def score_sentences(self, question: str, passages: Sequence[Passage],
+                        extra: Sequence[Passage] = ()) -> list[ScoredSentence]:
         """Every sentence of the passages (and their headlines) that can answer the question,
         scored against it, best first. A sentence that lacks what the question asks for
-        (a figure for "how many", a date for "when") is not a candidate."""
+        (a figure for "how many", a date for "when") is not a candidate. `extra` passages
+        (the rest of a retrieved article) count a little less than their retrieved sibling;
+        their indexes follow the retrieved passages'."""
         q_terms = set(terms(question))
+        everything = list(passages) + list(extra)
         idf = self.idf or candidate_idf(passages)
         weights = {t: idf(t) for t in q_terms}
         total = sum(weights.values()) or 1.0
         wanted = answer_type(question)
         wants_comments = bool(COMMENT_Q.search(question))
+        priors = [1.0 / (1.0 + 0.1 * i) for i in range(len(passages))]  # retrieval order matters, gently
+        best_of_doc: dict[str, float] = {}
+        for p, prior in zip(passages, priors):
+            best_of_doc[p.doc_id] = max(best_of_doc.get(p.doc_id, 0.0), prior)
+        priors += [self.config.extra_prior * best_of_doc.get(p.doc_id, priors[-1] if priors else 1.0) for p in extra]
         scored: list[ScoredSentence] = []
         seen_titles: set[str] = set()
-        for index, passage in enumerate(passages):
-            prior = 1.0 / (1.0 + 0.1 * index)  # retrieval order matters, gently
+        for index, passage in enumerate(everything):
+            prior = priors[index]
             kind_weight = 1.0
             if passage.is_comment:
                 kind_weight = 1.3 if wants_comments else self.config.comment_weight
@@ -185,7 +197,10 @@ class ExtractiveAnswerer:
                     score *= 1.1  # the lede usually carries the news
                 if len(sentence) < 25:
                     score *= 0.5  # fragments answer little
-                scored.append(ScoredSentence(sentence, index, score, frozenset(hit), direct))
+                follower = ""
+                if not passage.is_comment and position + 1 < len(units) and units[position + 1][1] == 1.0:
+                    follower = units[position + 1][0] if _CARRIES_ON.match(units[position + 1][0]) else ""
+                scored.append(ScoredSentence(sentence, index, score, frozenset(hit), direct, follower))
         scored.sort(key=lambda s: s.score, reverse=True)
         return scored
 
@@ -209,15 +224,21 @@ class ExtractiveAnswerer:
             covered |= cand.covered
         return chosen
 
-    def answer(self, question: str, passages: Sequence[Passage]) -> Answer:
-        """Quote the best sentences with [n] citations, or say the coverage doesn't answer."""
+    def answer(self, question: str, passages: Sequence[Passage], extra: Sequence[Passage] = ()) -> Answer:
+        """Quote the best sentences with [n] citations, or say the coverage doesn't answer.
+        `extra`: more passages of the retrieved articles, quotable but not deciding whether
+        the coverage answers at all."""
         passages = list(passages)
         if not passages or not self.is_answerable(question, passages):
             return Answer.not_found(question, passages=passages)
         # several readers' views make a better answer to "what did readers say" than one
         ratio = 0.3 if COMMENT_Q.search(question) else None
-        chosen = self.select(self.score_sentences(question, passages), ratio)
-        if not chosen or max(c.direct for c in chosen) < self.config.min_sentence_coverage:
+        scored = self.score_sentences(question, passages, extra)
+        chosen = self.select(scored, ratio)
+        quotable = passages + list(extra)
+        # whether the coverage answers is decided on the retrieved passages alone
+        on_retrieved = self.select([s for s in scored if s.passage_index < len(passages)], ratio)
+        if not chosen or not on_retrieved or max(c.direct for c in on_retrieved) < self.config.min_sentence_coverage:
             return Answer.not_found(question, passages=passages)
         numbers: dict[int, int] = {}
         citations: list[Citation] = []
@@ -226,40 +247,59 @@ class ExtractiveAnswerer:
             if sentence.passage_index not in numbers:
                 numbers[sentence.passage_index] = len(numbers) + 1
                 citations.append(Citation.from_passage(numbers[sentence.passage_index],
-                                                       passages[sentence.passage_index]))
+                                                       quotable[sentence.passage_index]))
             n = numbers[sentence.passage_index]
-            parts.append(render_quote(sentence.text, passages[sentence.passage_index], n,
+            text = sentence.text
+            if sentence.follower and not any(sentence.follower == c.text for c in chosen):
+                text = f"{text} {sentence.follower}"
+            parts.append(render_quote(text, quotable[sentence.passage_index], n,
                                       self.config.max_quote_chars))
         return Answer(question=question, answer=" ".join(parts), found=True, citations=citations,
                       passages=passages, answerer=self.name)
 
 
+# a sentence that only makes sense after the one before it: "That motion was narrowly defeated."
+_CARRIES_ON = re.compile(r"(That|This|These|Those|It|They|The (motion|move|plan|vote|figure|decision|change))\b"
+                         r"(?!\s+(said|says|added|told)\b)")
 _NAME = re.compile(r"\b[A-Z][a-z]+(?:\s+[A-Z][a-z]+)*")
 _NOT_NAMES = frozenset("I A The What Which Who When Where Why How Did Does Do Is Are Was Were Has Have Can Could "
                        "Will Would Should GP GPs NHS January February March April May June July August September "
                        "October November December Monday Tuesday Wednesday Thursday Friday Saturday Sunday".split())
 
 
+def question_names(question: str) -> list[str]:
+    """Capitalised names in the question, not its first word nor common capitalised words."""
+    return [m.group(0) for m in _NAME.finditer(question) if m.start() > 0 and m.group(0) not in _NOT_NAMES]
+
+
+def _mentions(text: str, name: str) -> bool:
+    stems = terms(name)
+    return bool(stems) and any(s in text or name.lower() in text for s in stems)
+
+
 def missing_names(question: str, passages: Sequence[Passage]) -> list[str]:
     """Capitalised names in the question (not its first word) that no passage mentions:
     a question about Scotland is not answered by coverage of England."""
     text = " ".join(f"{p.title} {p.source} {p.text}" for p in passages).lower()
-    missing = []
-    for match in _NAME.finditer(question):
-        name = match.group(0)
-        if match.start() == 0 or name in _NOT_NAMES:
-            continue
-        stems = terms(name)
-        if stems and not any(s in text or name.lower() in text for s in stems):
-            missing.append(name)
-    return missing
+    return [name for name in question_names(question) if terms(name) and not _mentions(text, name)]
+
+
+_BRACKETED_NUMBERS = re.compile(r"\[(\s*\d+(?:\s*[,;–-]\s*\d+)*\s*)\]")
+
+
+def defuse_markers(text: str) -> str:
+    """Bracketed numbers in quoted text ("[7]", "[1, 2]") shown as "(7)", "(1, 2)": only the
+    answerer's own [n] markers may look like citations."""
+    return _BRACKETED_NUMBERS.sub(r"(\1)", text)
 
 
 def render_quote(sentence: str, passage: Passage, n: int, max_chars: int = 600) -> str:
-    """A quoted sentence with its [n]; a reader's comment is labelled as a reader's view."""
+    """A quoted sentence with its [n]; a reader's comment is labelled as a reader's view. A
+    bracketed number inside the quote (a fake "[7]") is shown as "(7)"."""
     text = sentence if len(sentence) <= max_chars else sentence[: max_chars - 1].rsplit(" ", 1)[0] + "…"
+    text = defuse_markers(text)
     if passage.is_comment:
-        who = f"A reader ({passage.author})" if passage.author else "A reader"
+        who = f"A reader ({defuse_markers(passage.author)})" if passage.author else "A reader"
         return f"{who} commented: “{text}” [{n}]"
     return f"{text} [{n}]"
 

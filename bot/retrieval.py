@@ -210,6 +210,11 @@ class _LexicalIndex:
         self.kind = np.array([str(m.get("kind", "article")) for m in self.metas], dtype=object)
         self.doc = np.array([str(m.get("doc_id", "")) for m in self.metas], dtype=object)
         self.day = np.array([int(m.get("published_day", 0) or 0) for m in self.metas], dtype=np.int64)
+        self.by_doc: dict[str, list[int]] = {}
+        for i, m in enumerate(self.metas):
+            self.by_doc.setdefault(str(m.get("doc_id", "")), []).append(i)
+        for rows in self.by_doc.values():
+            rows.sort(key=lambda i: int(self.metas[i].get("chunk_index", 0) or 0))
         dates = [_EPOCH.fromordinal(_EPOCH.toordinal() + int(d)) if d > 0 else None for d in self.day]
         self.month = np.array([d.month if d else 0 for d in dates], dtype=np.int64)
         self.dom = np.array([d.day if d else 0 for d in dates], dtype=np.int64)
@@ -394,6 +399,11 @@ class HybridRetriever:
         return list(self.index().sources)
 
     # --- search ----------------------------------------------------------------------------
+    def document_passages(self, doc_id: str) -> list[Passage]:
+        """Every chunk of one document, in order (from the in-memory index: no store call)."""
+        index = self.index()
+        return [index.passage(i) for i in index.by_doc.get(doc_id, [])]
+
     def search(self, query: str, k: int = 10, filters: SearchFilters | None = None) -> list[Passage]:
         """Top-k passages; each Passage has .score (fused) and .ranks/.scores dicts with keys
         "dense", "lexical", "fused" (rank 1-based; missing key = not in that list).

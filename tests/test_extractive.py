@@ -1,0 +1,70 @@
+"""The extractive answerer's choices, on hand-made passages (no store, no model)."""
+
+from __future__ import annotations
+
+from bot.extractive import ExtractiveAnswerer, answer_type, missing_names, question_names
+from vectorstore.passage import Passage
+
+KETTLE = "Only GP surgery in Kettlebridge to close in June"
+
+
+def _p(cid: str, doc: str, text: str, title: str = KETTLE, index: int = 0) -> Passage:
+    return Passage(chunk_id=cid, doc_id=doc, text=text, title=title, chunk_index=index, url=f"https://x.example/{doc}")
+
+
+LEAD = _p("k0", "kettle", "Harrow Lane Surgery, the only GP practice in Kettlebridge, will hand back its contract on "
+                          "30 June after its two partners were unable to recruit.")
+LOSS = _p("k2", "kettle", "The Harrow Lane partners had tried to sell the building. Dr Quennell said the practice had made a loss "
+                          "of £62,000 in 2024/25, which the two partners had covered from their own drawings.", index=2)
+OTHER = _p("p0", "pharmacy", "Pharmacy First handled 2.34 million consultations last year, well short of the 3.2 million "
+                             "target.", title="Pharmacy First misses its target")
+
+
+def test_the_rest_of_the_lead_article_can_be_quoted():
+    answerer = ExtractiveAnswerer()
+    question = "How much money did the Harrow Lane partners lose last year?"
+    without = answerer.answer(question, [LEAD, OTHER])
+    assert "£62,000" not in without.answer
+    with_rest = answerer.answer(question, [LEAD, OTHER], extra=[LOSS])
+    assert with_rest.found and "£62,000" in with_rest.answer
+    cited = {c.n: c for c in with_rest.citations}
+    marker = with_rest.answer.split("£62,000", 1)[1].split("[", 1)[1].split("]", 1)[0]
+    assert cited[int(marker)].doc_id == "kettle"  # cited to its own article
+    assert with_rest.passages == [LEAD, OTHER]  # what was retrieved stays what was retrieved
+
+
+def test_the_extra_chunks_do_not_decide_whether_the_coverage_answers():
+    answerer = ExtractiveAnswerer()
+    unrelated = _p("z", "zoo", "The zoo's penguins were moved to a new enclosure.", title="Penguins move")
+    assert not answerer.answer("How much money did the Harrow Lane partners lose?", [unrelated], extra=[LOSS]).found
+
+
+def test_a_sentence_that_carries_the_chosen_one_on_is_quoted_with_it():
+    text = ("Conference also debated a motion calling for primary care networks to be abolished. "
+            "That motion was narrowly defeated, with 44% in favour.")
+    answer = ExtractiveAnswerer().answer("Did the LMC conference vote to abolish primary care networks?",
+                                         [_p("l0", "lmc", text, title="LMC conference votes")])
+    assert "narrowly defeated" in answer.answer
+    assert answer.answer.count("[1]") == 1  # one quote, one marker
+
+
+def test_a_following_sentence_that_starts_something_new_is_not_added():
+    text = ("Conference also debated a motion calling for primary care networks to be abolished. "
+            "Delegates then broke for lunch in the main hall.")
+    answer = ExtractiveAnswerer().answer("Did the LMC conference vote to abolish primary care networks?",
+                                         [_p("l0", "lmc", text, title="LMC conference votes")])
+    assert answer.found and "lunch" not in answer.answer
+
+
+def test_money_questions():
+    assert answer_type("How much was added to the ARRS pot?") == "money"
+    assert answer_type("How much money did the partners lose?") == "money"
+    assert answer_type("How much longer will the consultation run?") == "quantity"
+    assert answer_type("How many GPs were hired?") == "quantity"
+
+
+def test_names_in_the_question():
+    question = "How much money did the Harrow Lane partners lose last year?"
+    assert question_names(question) == ["Harrow Lane"]
+    assert missing_names(question, [OTHER]) == ["Harrow Lane"]
+    assert missing_names(question, [LEAD]) == []

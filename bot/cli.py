@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import secrets
 import sys
 from pathlib import Path
 from typing import Optional
@@ -148,6 +149,10 @@ def ask(
         answer = chain.ask(question, AskOptions(k=k, filters=filters))
     except StoreError as exc:
         _fail(str(exc))
+    except Exception:  # e.g. the LLM endpoint refused: its error text may echo the API key
+        error_id = secrets.token_hex(4)
+        log.exception("answering failed [error %s]", error_id)  # the handlers redact secrets
+        _fail(f"answering failed (error id {error_id}); the details are in the log", 1)
     if json_out:
         typer.echo(json.dumps(answer.to_dict(with_passages=passages), ensure_ascii=False))
         return

@@ -33,7 +33,7 @@ NOT_FOUND_COLOUR = discord.Colour.light_grey()
 
 _BROADCAST = re.compile(r"@(everyone|here)\b")
 _TAG_MENTION = re.compile(r"<(?=(?:@[!&]?|#)\d+>)")
-_MARKDOWN_LINK = re.compile(r"\[([^\[\]\n]*)\]\(\s*<?([^()\s>]*)>?\s*\)")
+_MARKDOWN_LINK = re.compile(r"\[([^\[\]\n]*)\]\(\s*<?([^()\s>]*)>?(?:\s+(?:\"[^\"\n]*\"|'[^'\n]*'))?\s*\)")
 _BARE_URL = re.compile(r"\b(https?)://", re.I)
 _CODE_BLOCK = re.compile(r"```([^\n`]*)(?:\n|$).*?(?:```|\Z)", re.S)
 _BOLD = re.compile(r"\*\*(?=\S).+?(?<=\S)\*\*", re.S)
@@ -179,7 +179,7 @@ def answer_embeds(answer: Answer) -> list[discord.Embed]:
     then the numbered sources as fields; more embeds only when a limit requires it."""
     parts = split_text(safe_text(answer.answer), DESCRIPTION_LIMIT) or ["…"]
     embeds = [discord.Embed(description=part, colour=ANSWER_COLOUR) for part in parts]
-    embeds[0].title = truncate(neutralise_mentions(" ".join(answer.question.split())), TITLE_LIMIT)
+    embeds[0].title = truncate(safe_text(" ".join(answer.question.split())), TITLE_LIMIT)  # the asker's text too
     footer = _footer(answer)
     for i, block in enumerate(_pack_lines([source_line(c) for c in answer.citations], FIELD_VALUE_LIMIT)):
         name = "Sources" if i == 0 else "Sources (continued)"

@@ -18,7 +18,7 @@ from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
 from vectorstore.passage import Passage
 
 from .answer import Answer, Citation
-from .extractive import ExtractiveAnswerer
+from .extractive import ExtractiveAnswerer, defuse_markers
 
 log = logging.getLogger(__name__)
 
@@ -34,6 +34,7 @@ Rules:
 - If the passages do not answer the question, reply with exactly {NOT_FOUND_MARK} and nothing else.
 - Never output mentions such as @everyone or <@...>, and no links."""
 _CITATION = re.compile(r"\[(\d{1,3})\]")
+_CITATION_GROUP = re.compile(r"\[(\d{1,3}(?:\s*,\s*\d{1,3})+)\]")  # "[1, 7]"
 
 
 def format_passages(passages: Sequence[Passage]) -> str:
@@ -43,7 +44,8 @@ def format_passages(passages: Sequence[Passage]) -> str:
         kind = f"reader's comment by {p.author}" if p.is_comment and p.author else (
             "reader's comment" if p.is_comment else "article")
         meta = " | ".join(x for x in (p.title, p.source, p.published[:10], kind) if x)
-        blocks.append(f"[{n}] ({meta})\n{p.text}")
+        # a "[7]" inside a passage is not a passage number
+        blocks.append(f"[{n}] ({meta})\n{defuse_markers(p.text)}")
     return "<passages>\n" + "\n\n".join(blocks) + "\n</passages>"
 
 
@@ -63,7 +65,8 @@ def make_chat_model(model: str, base_url: str, api_key: str, temperature: float,
 
 
 def validate_citations(text: str, passages: Sequence[Passage]) -> tuple[str, list[Citation]]:
-    """Drop [n] markers that point to no passage; renumber the rest 1.. in order of use."""
+    """Drop [n] markers that point to no passage; renumber the rest 1.. in order of use
+    ("[1, 7]" counts as "[1][7]")."""
     mapping: dict[int, int] = {}
     citations: list[Citation] = []
 
@@ -76,6 +79,7 @@ def validate_citations(text: str, passages: Sequence[Passage]) -> tuple[str, lis
             citations.append(Citation.from_passage(mapping[n], passages[n - 1]))
         return f"[{mapping[n]}]"
 
+    text = _CITATION_GROUP.sub(lambda m: "".join(f"[{n.strip()}]" for n in m.group(1).split(",")), text)
     cleaned = _CITATION.sub(renumber, text)
     cleaned = re.sub(r"[ \t]+([.,;:])", r"\1", re.sub(r"[ \t]{2,}", " ", cleaned)).strip()
     return cleaned, citations

@@ -6,6 +6,8 @@ piped input it answers one question per line. Commands start with ":".
 
 from __future__ import annotations
 
+import logging
+import secrets
 import sys
 from dataclasses import dataclass, field
 from typing import Callable, Iterable, TextIO
@@ -15,6 +17,8 @@ from .chain import AnswerChain, AskOptions
 from .dates_input import parse_user_date
 from .settings import Settings
 from .textformat import format_answer, format_passages
+
+log = logging.getLogger("newsdesk.repl")
 
 HELP = """Type a question, or a command:
   :passages        show the retrieved passages of the last question (dense, lexical, fused ranks)
@@ -142,7 +146,12 @@ def run_lines(chain: AnswerChain, lines: Iterable[str], state: ReplState, out: T
             continue
         if echo:
             out.write(f"\n> {line}\n")
-        answer_line(chain, line, state, out.write)
+        try:
+            answer_line(chain, line, state, out.write)
+        except Exception:  # one failed question (store, LLM endpoint) must not end the session
+            error_id = secrets.token_hex(4)
+            log.exception("answering failed [error %s]", error_id)  # the handlers redact secrets
+            out.write(f"\nSorry, answering failed (error id {error_id}); the details are in the log.\n")
         out.flush()
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 from pathlib import Path
@@ -73,3 +74,18 @@ def sample_store(tmp_path_factory, embedder):
         report = Ingestor(store, default_source="Pulse", progress=False).run([str(SEEDS)])
         assert report.ok, report.failed
     return store
+
+
+@pytest.fixture
+def record_figure(request):
+    """record_figure(name, value): when NEWSDESK_FIGURES names a file, append one JSON line
+    {"test", "name", "value"} to it (the benchmark reports these hardening figures); else nothing."""
+    def record(name: str, value: object) -> None:
+        path = os.environ.get("NEWSDESK_FIGURES")
+        if not path:
+            return
+        line = json.dumps({"test": request.node.nodeid, "name": name, "value": value}, ensure_ascii=False)
+        with open(path, "a", encoding="utf-8") as fh:
+            fh.write(line + "\n")
+
+    return record

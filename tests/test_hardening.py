@@ -11,6 +11,7 @@ import signal
 import subprocess
 import sys
 import threading
+import time
 
 import psutil
 import pytest
@@ -18,7 +19,7 @@ import pytest
 from bot.chain import AnswerChain
 from bot.retrieval import HybridRetriever
 from ingest.pipeline import Ingestor
-from tests.conftest import ROOT
+from tests.conftest import ROOT, SAMPLE
 from vectorstore.config import StoreConfig
 from vectorstore.store import NewsStore
 
@@ -53,7 +54,7 @@ def _check(path) -> dict:
 
 
 @pytest.mark.slow
-def test_repeated_kills_never_corrupt_and_the_last_run_completes(tmp_path, embedder, sample_copy):
+def test_repeated_kills_never_corrupt_and_the_last_run_completes(tmp_path, embedder, sample_copy, record_figure):
     expected = Ingestor(NewsStore(StoreConfig(path=tmp_path / "ref"), embedder), progress=False).run(
         [str(sample_copy)]).chunks
     path = tmp_path / "victim"
@@ -78,11 +79,15 @@ def test_repeated_kills_never_corrupt_and_the_last_run_completes(tmp_path, embed
     final = subprocess.run([sys.executable, "-c", INGEST, str(path), str(sample_copy)], cwd=ROOT,
                            capture_output=True, text=True, timeout=300)
     assert "finished" in final.stdout
-    assert _check(path)["count"] == expected
+    final_count = _check(path)["count"]
+    record_figure("kills_injected", kills)
+    record_figure("expected_chunks", expected)
+    record_figure("final_chunks", final_count)
+    assert final_count == expected
 
 
 @pytest.mark.slow
-def test_ingest_while_answering(tmp_path, embedder, sample_copy):
+def test_ingest_while_answering(tmp_path, embedder, sample_copy, record_figure):
     store = NewsStore(StoreConfig(path=tmp_path / "s"), embedder)
     Ingestor(store, progress=False).run([str(sample_copy / "notes")])
     chain = AnswerChain(HybridRetriever(store, refresh_interval=0.0))
@@ -106,6 +111,8 @@ def test_ingest_while_answering(tmp_path, embedder, sample_copy):
         done.set()
         for t in askers:
             t.join(timeout=60)
+    record_figure("answers_during_ingest", len(answers))
+    record_figure("errors_during_ingest", len(errors))
     assert report.ok and report.added > 30
     assert not errors, errors[:3]
     assert len(answers) >= 5 and all(a.found and "£58m" in a.answer for a in answers)
@@ -114,7 +121,7 @@ def test_ingest_while_answering(tmp_path, embedder, sample_copy):
 
 
 @pytest.mark.soak  # ~2 min: run by `make soak`, not in the default suite; figures in BENCHMARKS.md
-def test_soak_2000_questions_memory_bounded(sample_store):
+def test_soak_2000_questions_memory_bounded(sample_store, record_figure):
     chain = AnswerChain(HybridRetriever(sample_store))  # production settings
     questions = [json.loads(l)["question"] for l in (ROOT / "tests" / "qa" / "regression.jsonl").read_text().splitlines()
                  if l.strip()]
@@ -128,4 +135,67 @@ def test_soak_2000_questions_memory_bounded(sample_store):
     gc.collect()
     growth_mb = (process.memory_info().rss - start) / 2**20
     print(f"soak: 2000 questions, RSS growth {growth_mb:.1f} MB")
+    record_figure("soak_questions", 2000)
+    record_figure("soak_rss_growth_mb", round(growth_mb, 1))
     assert growth_mb < 50
+
+
+def _start_ingest(folder, store, *extra):
+    """A real `newsdesk ingest --json` process (run outside the project, so no .env is read)."""
+    newsdesk = os.path.join(os.path.dirname(sys.executable), "newsdesk")
+    return subprocess.Popen([newsdesk, "ingest", str(folder), "--json", "--quiet", "--store", str(store), *extra],
+                            cwd=store.parent, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def _finish(procs) -> list[tuple[int, dict | None, str]]:
+    """(exit code, the --json summary or None, stderr) of each process."""
+    results = []
+    for proc in procs:
+        out, err = proc.communicate(timeout=300)
+        lines = out.strip().splitlines()
+        results.append((proc.returncode, json.loads(lines[-1]) if lines else None, err))
+    return results
+
+
+@pytest.mark.slow
+def test_two_ingests_at_once(tmp_path, embedder, sample_copy, sample_store, record_figure):
+    # the reference: the same files, ingested alone into the session's sample store
+    root = str(SAMPLE.resolve())
+    reference = [m for _, _, m in sample_store.iter_records(include_documents=False) if m["root"] == root]
+    expected, documents = len(reference), len({m["doc_id"] for m in reference})
+    path = tmp_path / "store"
+
+    # two plain ingests at the same moment, and (a moment later, so it rarely wins the lock) one with --wait
+    procs = [_start_ingest(sample_copy, path), _start_ingest(sample_copy, path)]
+    time.sleep(1.5)
+    procs.append(_start_ingest(sample_copy, path, "--wait", "240"))
+    results = _finish(procs)
+    detail = [(code, report, err[-600:]) for code, report, err in results]
+    working = [i for i, (_, report, _) in enumerate(results) if report and report["added"]]
+    assert len(working) == 1, detail  # exactly one did the work
+    (worker,) = working
+    report = results[worker][1]
+    assert report["added"] == documents and report["failed"] == [] and report["chunks"] == expected
+    refused = [results[i] for i in (0, 1) if i != worker]  # the plain ones that did not get the lock
+    for code, summary, err in refused:  # refused at once, clearly
+        assert code == 3 and summary is None, detail
+        assert "another ingest is running" in err and "--wait" in err and "Traceback" not in err, err
+    waited = worker != 2
+    if waited:  # the usual case: --wait waited for the other and then found nothing to do
+        code, report, _ = results[2]
+        assert code == 0 and (report["added"], report["updated"], report["removed"]) == (0, 0, 0), detail
+        assert report["unchanged"] == documents and report["chunks_written"] == 0 and report["chunks"] == expected
+
+    # the store: exactly the reference's chunks, unique ids, consistent, queryable; a third run does nothing
+    store = NewsStore(StoreConfig(path=path), embedder)
+    ids = [cid for cid, _, _ in store.iter_records(include_documents=False)]
+    assert len(ids) == len(set(ids)) == store.count() == expected
+    assert all(r.consistent for r in store.doc_records().values())
+    assert store.query(embedder.encode_query("GP contract uplift"), 3)
+    again = Ingestor(store, progress=False).run([str(sample_copy)])
+    assert again.ok and again.unchanged == documents and again.chunks_written == again.chunks_deleted == 0
+    assert again.added == again.updated == again.removed == 0 and again.chunks == expected
+    record_figure("concurrent_ingests_refused", len(refused))
+    record_figure("concurrent_ingests_waited", int(waited))
+    record_figure("concurrent_ingest_final_chunks", store.count())
+    record_figure("concurrent_ingest_expected_chunks", expected)

@@ -4,6 +4,7 @@ characters and mixed encodings; never another exception."""
 
 from __future__ import annotations
 
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -16,6 +17,14 @@ from ingest.textpage import PageParseError, parse_text_page
 
 EXTENSIONS = [".txt", ".html", ".md", ".json", ".jsonl"]
 SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+
+
+@pytest.fixture
+def examples(record_figure):
+    """Counts the examples a hypothesis test body ran (the fixture lives for the whole test)."""
+    counter: Counter[str] = Counter()
+    yield counter
+    record_figure("hypothesis_examples", counter["tried"])
 
 
 def _load(tmp_path: Path, ext: str, data: bytes):
@@ -33,7 +42,8 @@ def _load(tmp_path: Path, ext: str, data: bytes):
 
 @SETTINGS
 @given(data=st.binary(max_size=4000), ext=st.sampled_from(EXTENSIONS))
-def test_random_bytes(tmp_path, data, ext):
+def test_random_bytes(tmp_path, examples, data, ext):
+    examples["tried"] += 1
     _load(tmp_path, ext, data)
 
 
@@ -42,21 +52,24 @@ _text = st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cs",)
 
 @SETTINGS
 @given(text=_text, ext=st.sampled_from(EXTENSIONS))
-def test_random_text_with_control_characters(tmp_path, text, ext):
+def test_random_text_with_control_characters(tmp_path, examples, text, ext):
+    examples["tried"] += 1
     _load(tmp_path, ext, text.encode("utf-8"))
 
 
 @SETTINGS
 @given(parts=st.lists(st.tuples(_text, st.sampled_from(["utf-8", "cp1252", "latin-1", "utf-16"])), max_size=6),
        ext=st.sampled_from(EXTENSIONS))
-def test_mixed_encodings(tmp_path, parts, ext):
+def test_mixed_encodings(tmp_path, examples, parts, ext):
+    examples["tried"] += 1
     data = b"\n".join(t.encode(enc, errors="replace") for t, enc in parts)
     _load(tmp_path, ext, data)
 
 
 @SETTINGS
 @given(text=_text)
-def test_page_parser_parses_or_says_why(text):
+def test_page_parser_parses_or_says_why(examples, text):
+    examples["tried"] += 1
     try:
         page = parse_text_page(text)
     except PageParseError as exc:

@@ -85,6 +85,7 @@ class ExtractiveConfig:
     comment_weight: float = 0.5  # comments count less unless the question asks about readers
     min_sentence_coverage: float = 0.10  # share of the question's term weight the best sentence itself covers
     max_quote_chars: int = 600
+    focus_on_names: bool = True  # quote only articles naming what the question names, when some do
     extra_prior: float = 0.75  # the rest of an article counts as this share of its retrieved chunk
     lead_document_chunks: int = 24  # how much more of the top article the answer may quote
 
@@ -234,8 +235,11 @@ class ExtractiveAnswerer:
         # several readers' views make a better answer to "what did readers say" than one
         ratio = 0.3 if COMMENT_Q.search(question) else None
         scored = self.score_sentences(question, passages, extra)
-        chosen = self.select(scored, ratio)
         quotable = passages + list(extra)
+        # when the question names a practice or a person, quote the articles that mention it
+        off_focus = off_focus_docs(question, quotable) if self.config.focus_on_names else set()
+        focused = [s for s in scored if quotable[s.passage_index].doc_id not in off_focus]
+        chosen = self.select(focused or scored, ratio)
         # whether the coverage answers is decided on the retrieved passages alone
         on_retrieved = self.select([s for s in scored if s.passage_index < len(passages)], ratio)
         if not chosen or not on_retrieved or max(c.direct for c in on_retrieved) < self.config.min_sentence_coverage:
@@ -282,6 +286,21 @@ def missing_names(question: str, passages: Sequence[Passage]) -> list[str]:
     a question about Scotland is not answered by coverage of England."""
     text = " ".join(f"{p.title} {p.source} {p.text}" for p in passages).lower()
     return [name for name in question_names(question) if terms(name) and not _mentions(text, name)]
+
+
+def off_focus_docs(question: str, passages: Sequence[Passage]) -> set[str]:
+    """Documents that mention none of the question's names, when some document mentions
+    them all (empty when the question names nothing, or no document names it all)."""
+    names = [n for n in question_names(question) if terms(n)]
+    if not names:
+        return set()
+    texts: dict[str, list[str]] = {}
+    for p in passages:
+        texts.setdefault(p.doc_id, []).append(f"{p.title} {p.source} {p.text}".lower())
+    joined = {doc: " ".join(parts) for doc, parts in texts.items()}
+    if not any(all(_mentions(text, n) for n in names) for text in joined.values()):
+        return set()
+    return {doc for doc, text in joined.items() if not any(_mentions(text, n) for n in names)}
 
 
 _BRACKETED_NUMBERS = re.compile(r"\[(\s*\d+(?:\s*[,;–-]\s*\d+)*\s*)\]")

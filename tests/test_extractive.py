@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.extractive import ExtractiveAnswerer, answer_type, missing_names, question_names
+from bot.extractive import ExtractiveAnswerer, ExtractiveConfig, answer_type, missing_names, question_names
 from vectorstore.passage import Passage
 
 KETTLE = "Only GP surgery in Kettlebridge to close in June"
@@ -37,6 +37,16 @@ def test_the_extra_chunks_do_not_decide_whether_the_coverage_answers():
     answerer = ExtractiveAnswerer()
     unrelated = _p("z", "zoo", "The zoo's penguins were moved to a new enclosure.", title="Penguins move")
     assert not answerer.answer("How much money did the Harrow Lane partners lose?", [unrelated], extra=[LOSS]).found
+
+
+def test_articles_that_mention_the_named_subject_are_quoted_first():
+    question = "How much money did the Harrow Lane partners lose last year?"
+    retrieved = [LEAD, OTHER]  # OTHER's money sentence matches "last year", not Harrow Lane
+    focused = ExtractiveAnswerer().answer(question, retrieved, extra=[LOSS])
+    assert focused.answer.startswith("Dr Quennell said the practice had made a loss of £62,000")
+    assert "Pharmacy" not in focused.answer and {c.doc_id for c in focused.citations} == {"kettle"}
+    unfocused = ExtractiveAnswerer(ExtractiveConfig(focus_on_names=False)).answer(question, retrieved, extra=[LOSS])
+    assert unfocused.answer.startswith("Pharmacy First")  # what the discount is for
 
 
 def test_a_sentence_that_carries_the_chosen_one_on_is_quoted_with_it():

@@ -192,6 +192,12 @@ def _latency_lines(lat: dict, short: dict | None) -> list[str]:
               "dense side for them (it measurably adds nothing there and costs ~55 ms of encoding on a busy "
               "machine); short questions (the QA regression file, asked over the sample corpus and the seed "
               "pages, several rounds) use it.", "", "![latency](bench_latency.png)", ""]
+    if short and short.get("qa"):
+        qa = short["qa"]
+        lines += ["## Answers on the sample corpus", "",
+                  f"QA regression file (`tests/qa/regression.jsonl`, sample corpus + seed pages): "
+                  f"{qa['passed']} of {qa['total']} pass. Misses:", ""]
+        lines += [f"- {m['id']}: {m['question']} — {m['reason']}" for m in qa["misses"]] + [""]
     return lines
 
 
@@ -236,7 +242,8 @@ def _scale_lines(sc: dict) -> list[str]:
     lines += [
         f"| no-op re-ingest ({sc['noop_unchanged']:,} documents unchanged) | {sc['noop_seconds']} s |",
         f"| bot process start (connect, build the lexical index over {bot['chunks_indexed']:,} chunks, load the model) | "
-        f"{bot['startup_seconds']} s |",
+        f"{bot['startup_seconds']} s (reading the chunks from the server {bot.get('index_read_seconds', '?')} s, "
+        f"BM25 index {bot.get('index_build_seconds', '?')} s) |",
         f"| bot process memory: ready / after {prod['questions'] * 4} questions | {bot['rss_ready_mb']} MB / "
         f"{bot['rss_end_mb']} MB |",
         f"| server memory: peak during ingest / after ingest / after questions | {sc['server_peak_rss_mb']} MB / "
@@ -287,11 +294,12 @@ def render_markdown(results: dict) -> str:
 
 def short_question_latency(settings: Settings, workdir: Path, rounds: int = 5) -> dict:
     """Latency on the QA regression file's short questions (the dense side on), over a fresh
-    store of the sample corpus and the seed pages."""
+    store of the sample corpus and the seed pages; and that file's pass/fail (key "qa")."""
     from ingest.pipeline import Ingestor
     from vectorstore.store import NewsStore
 
     from .chain import AnswerChain, build_answerer
+    from .evalrun import run_qa
     from .evaluation import load_qa
     from .retrieval import HybridRetriever
 
@@ -305,8 +313,12 @@ def short_question_latency(settings: Settings, workdir: Path, rounds: int = 5) -
         Ingestor(store, progress=False, default_source="Pulse").run([str(seeds)])
     retriever = HybridRetriever(store)
     chain = AnswerChain(retriever, build_answerer(settings, retriever), top_k=settings.top_k)
-    questions = [q["question"] for q in load_qa(root / "tests" / "qa" / "regression.jsonl")] * rounds
+    qa_file = root / "tests" / "qa" / "regression.jsonl"
+    questions = [q["question"] for q in load_qa(qa_file)] * rounds
     result = bench_latency(chain.ask, questions)
+    qa = run_qa(chain, qa_file)
+    result["qa"] = {"passed": sum(r.passed for r in qa), "total": len(qa),
+                    "misses": [{"id": r.id, "question": r.question, "reason": r.reason} for r in qa if not r.passed]}
     shutil.rmtree(workdir, ignore_errors=True)
     return result
 

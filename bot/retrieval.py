@@ -347,14 +347,18 @@ class HybridRetriever:
         self._index: _LexicalIndex | None = None
         self._build_lock = threading.Lock()
         self._checked_at = 0.0
+        self.last_build: dict[str, float] = {}  # size and timings of the last index build
 
     # --- index lifecycle -------------------------------------------------------------------
     def _build(self) -> _LexicalIndex:
         t0 = time.perf_counter()
         version = self.store.version()  # read first: a write during the build triggers a rebuild
         records = list(self.store.iter_records(include_documents=True))
+        t1 = time.perf_counter()
         index = _LexicalIndex(records, version, self._tokenize, self.k1, self.b)
-        log.info("lexical index: %d chunks in %.1fs", index.size, time.perf_counter() - t0)
+        t2 = time.perf_counter()
+        self.last_build = {"chunks": index.size, "fetch_s": round(t1 - t0, 2), "index_s": round(t2 - t1, 2)}
+        log.info("lexical index: %d chunks in %.1fs (read %.1fs, index %.1fs)", index.size, t2 - t0, t1 - t0, t2 - t1)
         return index
 
     def index(self) -> _LexicalIndex:

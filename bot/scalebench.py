@@ -304,6 +304,7 @@ def client_main(host: str, port: int, queries: Path, questions: int) -> dict:
             "concurrent_questions_per_s")
     return {
         "chunks_indexed": store.count(), "startup_seconds": round(ready_seconds, 1),
+        "index_read_seconds": retriever.last_build["fetch_s"], "index_build_seconds": retriever.last_build["index_s"],
         "rss_start_mb": round(rss_start), "rss_ready_mb": round(rss_ready),
         "rss_end_mb": round(process.memory_info().rss / 2**20),
         "latency_production": {k: auto[k] for k in keep},

@@ -263,8 +263,9 @@ def _scale_lines(sc: dict) -> list[str]:
 def _hardening_lines(h: dict) -> list[str]:
     lines = ["## Hardening (`tests/test_hardening.py`, `make soak` and the safety tests)", "",
              f"Measured {h['measured']} by running those tests with `NEWSDESK_FIGURES` set; "
-             f"{h['passed']} passed, {h['failed']} failed.", "",
-             "| test | figure | value |", "|---|---|---|"]
+             f"{h['passed']} passed, {h['failed']} failed.", ""]
+    lines += [f"- {f}" for f in h.get("failures", [])] + ([""] if h.get("failures") else [])
+    lines += ["| test | figure | value |", "|---|---|---|"]
     for f in h["figures"]:
         lines.append(f"| {f['test']} | {f['name']} | {f['value']} |")
     return lines + [""]
@@ -334,7 +335,7 @@ def hardening_figures(workdir: Path) -> dict:
 
     root = Path(__file__).resolve().parent.parent
     workdir.mkdir(parents=True, exist_ok=True)
-    figures_file = workdir / "figures.jsonl"
+    figures_file = (workdir / "figures.jsonl").resolve()  # tests may chdir
     figures_file.unlink(missing_ok=True)
     tests = [t for t in HARDENING_TESTS if (root / t).exists()]
     out = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-m", "soak or not soak",
@@ -349,7 +350,9 @@ def hardening_figures(workdir: Path) -> dict:
             item = json.loads(line)
             item["test"] = item["test"].split("::")[-1]
             figures.append(item)
-    return {"passed": passed, "failed": failed, "figures": figures}
+    (workdir / "pytest.log").write_text(out.stdout + out.stderr, encoding="utf-8")
+    failures = [line for line in out.stdout.splitlines() if line.startswith(("FAILED", "ERROR"))]
+    return {"passed": passed, "failed": failed, "failures": failures, "figures": figures}
 
 
 SECTIONS = ("ingest", "latency", "quality", "scale", "hardening")

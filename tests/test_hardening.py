@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import gc
 import json
+import multiprocessing
 import os
 import random
 import signal
 import subprocess
 import sys
 import threading
+from pathlib import Path
 import time
 
 import psutil
@@ -199,3 +201,34 @@ def test_two_ingests_at_once(tmp_path, embedder, sample_copy, sample_store, reco
     record_figure("concurrent_ingests_waited", int(waited))
     record_figure("concurrent_ingest_final_chunks", store.count())
     record_figure("concurrent_ingest_expected_chunks", expected)
+
+
+def _open_fresh_store(path: str, barrier, results) -> None:  # noqa: ANN001 - multiprocessing objects
+    from vectorstore.config import StoreConfig
+    from vectorstore.store import NewsStore
+
+    barrier.wait()
+    try:
+        NewsStore(StoreConfig(path=Path(path)))
+        results.put("ok")
+    except Exception as exc:  # noqa: BLE001 - reported to the test
+        results.put(f"{type(exc).__name__}: {exc}")
+
+
+@pytest.mark.slow
+def test_processes_opening_a_fresh_store_at_once_all_succeed(tmp_path, record_figure):
+    """Chroma creates a new folder's database without a lock ("table collections already
+    exists" for one of two processes, about one pair in six, before the store took turns)."""
+    ctx = multiprocessing.get_context("spawn")
+    outcomes = []
+    for round_ in range(12):
+        barrier, results = ctx.Barrier(2), ctx.Queue()
+        procs = [ctx.Process(target=_open_fresh_store, args=(str(tmp_path / str(round_)), barrier, results))
+                 for _ in range(2)]
+        for p in procs:
+            p.start()
+        for p in procs:
+            p.join(timeout=120)
+        outcomes += [results.get(timeout=10) for _ in procs]
+    record_figure("fresh_store_concurrent_opens", len(outcomes))
+    assert outcomes == ["ok"] * 24, [o for o in outcomes if o != "ok"][:3]

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import Any, Iterator, Mapping, Sequence
 
 import numpy as np
+from filelock import FileLock
 
 from .config import StoreConfig
 from .embeddings import Embedder, model_label
@@ -33,6 +34,9 @@ META_CHUNK_TOKENS = "newsdesk_chunk_tokens"
 META_CHUNK_OVERLAP = "newsdesk_chunk_overlap"
 META_SCHEMA = "newsdesk_schema"
 META_VERSION = "newsdesk_version"
+
+
+OPEN_LOCK = ".open.lock"  # serialises opening (and creating) an embedded store across processes
 
 
 class StoreError(RuntimeError):
@@ -100,8 +104,16 @@ class NewsStore:
         self.config = config
         self.embedder = embedder or Embedder(config.embedding_model, batch_size=config.embed_batch_size,
                                              threads=config.torch_threads)
-        self._client = self._connect()
-        self._collection = self._open_collection(create=create)
+        if config.is_server:
+            self._client = self._connect()
+            self._collection = self._open_collection(create=create)
+        else:
+            # Chroma sets up a new folder's database without a lock: two processes opening a
+            # fresh store at once can fail ("table collections already exists"), so take turns
+            config.path.mkdir(parents=True, exist_ok=True)
+            with FileLock(str(config.path / OPEN_LOCK)):
+                self._client = self._connect()
+                self._collection = self._open_collection(create=create)
 
     # --- connection -------------------------------------------------------------------
     def _connect(self):  # noqa: ANN202 - chromadb.api.ClientAPI

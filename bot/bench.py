@@ -261,7 +261,7 @@ def _scale_lines(sc: dict) -> list[str]:
 
 
 def _hardening_lines(h: dict) -> list[str]:
-    lines = ["## Hardening (`tests/test_hardening.py`, `make soak` and the safety tests)", "",
+    lines = ["## Hardening (faults, concurrency, hostile input, output safety, secrets, Discord abuse, soak)", "",
              f"Measured {h['measured']} by running those tests with `NEWSDESK_FIGURES` set; "
              f"{h['passed']} passed, {h['failed']} failed.", ""]
     lines += [f"- {f}" for f in h.get("failures", [])] + ([""] if h.get("failures") else [])
@@ -325,7 +325,7 @@ def short_question_latency(settings: Settings, workdir: Path, rounds: int = 5) -
 
 
 HARDENING_TESTS = ["tests/test_hardening.py", "tests/test_hostile_input.py", "tests/test_output_safety.py",
-                   "tests/test_secrets.py"]
+                   "tests/test_secrets.py", "tests/test_discord_bot.py"]
 
 
 def hardening_figures(workdir: Path) -> dict:

@@ -206,7 +206,7 @@ async def test_empty_and_overlong_questions_are_refused(dpy, content, expected):
     assert ask.calls == []
 
 
-async def test_rate_limit_refuses_the_sixth_question(dpy, sent_payloads):
+async def test_rate_limit_refuses_the_sixth_question(dpy, sent_payloads, record_figure):
     ask = FakeAsk()
     bot = await dpy(ask)
     for i in range(5):
@@ -217,6 +217,8 @@ async def test_rate_limit_refuses_the_sixth_question(dpy, sent_payloads):
     assert re.search(r"try again in (59|60) s", refusal.content) and not refusal.embeds
     assert len(ask.calls) == 5
     assert len(sent_payloads) == 6 and all(p["allowed_mentions"] == NONE_MENTIONS for p in sent_payloads)
+    record_figure("flood_questions_sent", 6)
+    record_figure("flood_questions_answered", len(ask.calls))
 
 
 async def test_channel_allow_list(dpy):
@@ -266,7 +268,7 @@ async def test_error_gives_an_apology_with_an_id_and_logs_without_the_token(dpy,
     assert all(TOKEN not in r.getMessage() and TOKEN not in (r.exc_text or "") for r in caplog.records)
 
 
-async def test_ten_concurrent_questions_respect_the_cap(dpy):
+async def test_ten_concurrent_questions_respect_the_cap(dpy, record_figure):
     ask = FakeAsk(delay=0.05)
     bot = await dpy(ask, rate_limit_count=20)
     config = dpytest.get_config()
@@ -277,6 +279,8 @@ async def test_ten_concurrent_questions_respect_the_cap(dpy):
     assert len(messages) == 10 and all(m.embeds for m in messages)
     assert sorted(q for q, _ in ask.calls) == sorted(f"question {i}" for i in range(10))
     assert 1 < ask.peak <= bot.settings.max_concurrency == 4
+    record_figure("concurrent_users_answered", len(messages))
+    record_figure("peak_questions_in_flight", ask.peak)
 
 
 async def test_answers_in_a_thread_when_enabled(dpy, monkeypatch):
@@ -496,13 +500,14 @@ async def test_reingest_by_admin_role_and_failure(tmp_path, caplog):
     assert bot.is_admin(interaction(roles=[(4242, "whatever")]).user)
 
 
-async def test_reingest_refused_for_non_admins(tmp_path):
+async def test_reingest_refused_for_non_admins(tmp_path, record_figure):
     calls = []
     bot = create_bot(make_settings(tmp_path), FakeAsk(), reingest_fn=lambda: calls.append(1))
     for inter in (interaction(roles=[(7, "Reporters")]), interaction(guild=False)):
         await slash(bot, "reingest")(inter)
         assert "Only server admins" in only_refusal(inter) or "direct messages" in only_refusal(inter)
     assert calls == [] and bot.reingest_task is None
+    record_figure("non_admin_reingests_refused", 2)
 
 
 async def test_feedback_buttons_write_to_sqlite(tmp_path):

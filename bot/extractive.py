@@ -244,15 +244,23 @@ class ExtractiveAnswerer:
         on_retrieved = self.select([s for s in scored if s.passage_index < len(passages)], ratio)
         if not chosen or not on_retrieved or max(c.direct for c in on_retrieved) < self.config.min_sentence_coverage:
             return Answer.not_found(question, passages=passages)
-        numbers: dict[int, int] = {}
+        # one number per article (or comment): two quotes from one article cite the same source
+        numbers: dict[str, int] = {}
+        cited: set[int] = set()
         citations: list[Citation] = []
         parts: list[str] = []
         for sentence in chosen:
-            if sentence.passage_index not in numbers:
-                numbers[sentence.passage_index] = len(numbers) + 1
-                citations.append(Citation.from_passage(numbers[sentence.passage_index],
-                                                       quotable[sentence.passage_index]))
-            n = numbers[sentence.passage_index]
+            passage = quotable[sentence.passage_index]
+            key = passage.doc_id or passage.chunk_id
+            if key not in numbers:
+                numbers[key] = len(numbers) + 1
+                citations.append(Citation.from_passage(numbers[key], passage))
+            elif sentence.passage_index not in cited:  # the citation carries every passage quoted
+                citation = citations[numbers[key] - 1]
+                citation.text = f"{citation.text}\n…\n{passage.text}"
+                citation.score = max(citation.score, round(float(passage.score), 6))
+            cited.add(sentence.passage_index)
+            n = numbers[key]
             text = sentence.text
             if sentence.follower and not any(sentence.follower == c.text for c in chosen):
                 text = f"{text} {sentence.follower}"

@@ -78,3 +78,13 @@ def test_names_in_the_question():
     assert question_names(question) == ["Harrow Lane"]
     assert missing_names(question, [OTHER]) == ["Harrow Lane"]
     assert missing_names(question, [LEAD]) == []
+
+
+def test_two_quotes_from_one_article_cite_one_source():
+    first = _p("a0", "lmc", "Conference voted to reject the contract deal, with 71% against it.", title="LMC votes")
+    second = _p("a3", "lmc", "Conference also voted to hold an indicative ballot on the contract deal.",
+                title="LMC votes", index=3)
+    answer = ExtractiveAnswerer().answer("What did the conference vote on the contract deal?", [first, second])
+    assert answer.answer.count("[1]") == 2 and "[2]" not in answer.answer
+    assert len(answer.citations) == 1 and first.text in answer.citations[0].text
+    assert second.text in answer.citations[0].text

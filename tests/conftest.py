@@ -5,7 +5,11 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import threading
+from contextlib import contextmanager
+from http.server import ThreadingHTTPServer
 from pathlib import Path
+from typing import Iterator
 
 import pytest
 
@@ -89,3 +93,33 @@ def record_figure(request):
             fh.write(line + "\n")
 
     return record
+
+
+@pytest.fixture
+def sent_payloads(monkeypatch):
+    """Every message payload discord.py builds for a send (content, embeds, allowed_mentions)."""
+    import discord
+
+    payloads: list[dict] = []
+    original = discord.abc.handle_message_parameters
+
+    def spy(*args, **kwargs):
+        params = original(*args, **kwargs)
+        payloads.append(params.payload)
+        return params
+
+    monkeypatch.setattr(discord.abc, "handle_message_parameters", spy)
+    return payloads
+
+
+@contextmanager
+def loopback_http(handler) -> Iterator[str]:  # noqa: ANN001 - a BaseHTTPRequestHandler class
+    """Serve `handler` on a free loopback port in a thread; yields the base URL ".../v1"."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/v1"
+    finally:
+        server.shutdown()
+        server.server_close()

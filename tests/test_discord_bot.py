@@ -67,21 +67,6 @@ def make_settings(tmp_path, **overrides) -> Settings:
     return Settings(discord_token=TOKEN, store_dir=tmp_path / "store", **overrides)
 
 
-@pytest.fixture
-def sent_payloads(monkeypatch):
-    """Every message payload discord.py builds for a channel send (content, embeds, allowed_mentions)."""
-    payloads: list[dict] = []
-    original = discord.abc.handle_message_parameters
-
-    def spy(*args, **kwargs):
-        params = original(*args, **kwargs)
-        payloads.append(params.payload)
-        return params
-
-    monkeypatch.setattr(discord.abc, "handle_message_parameters", spy)
-    return payloads
-
-
 async def wire(bot: NewsdeskBot, **config) -> NewsdeskBot:
     """Connect a bot to dpytest's fake Discord (which resolves mentions through the member cache)."""
     bot._connection._intents.members = True

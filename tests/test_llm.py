@@ -4,8 +4,7 @@ OpenAI-compatible HTTP endpoint served on loopback by the test."""
 from __future__ import annotations
 
 import json
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 
 import pytest
 from langchain_core.language_models.fake_chat_models import FakeListChatModel, GenericFakeChatModel
@@ -13,6 +12,7 @@ from langchain_core.messages import AIMessage
 
 from bot.extractive import ExtractiveAnswerer
 from bot.llm import LLMAnswerer, build_messages, make_chat_model, validate_citations
+from tests.conftest import loopback_http
 from vectorstore.passage import Passage
 
 
@@ -118,12 +118,9 @@ class _OpenAIHandler(BaseHTTPRequestHandler):
 
 @pytest.fixture
 def openai_server():
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _OpenAIHandler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
     _OpenAIHandler.requests = []
-    yield f"http://127.0.0.1:{server.server_address[1]}/v1"
-    server.shutdown()
+    with loopback_http(_OpenAIHandler) as url:
+        yield url
 
 
 def test_openai_compatible_endpoint_on_loopback(openai_server):

@@ -168,21 +168,6 @@ def test_extractive_answers_quote_the_hostile_coverage_harmlessly(hostile_store,
 
 
 # --- Discord, end to end --------------------------------------------------------------------------
-@pytest.fixture
-def sent_payloads(monkeypatch):
-    """Every message payload discord.py builds for a send (content, embeds, allowed_mentions)."""
-    payloads: list[dict] = []
-    original = discord.abc.handle_message_parameters
-
-    def spy(*args, **kwargs):
-        params = original(*args, **kwargs)
-        payloads.append(params.payload)
-        return params
-
-    monkeypatch.setattr(discord.abc, "handle_message_parameters", spy)
-    return payloads
-
-
 @pytest.mark.slow
 async def test_discord_answers_ping_nobody_and_link_only_to_sources(hostile_store, tmp_path, sent_payloads,
                                                                     record_figure):

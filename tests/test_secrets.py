@@ -17,9 +17,8 @@ import json
 import logging
 import re
 import sys
-import threading
 import traceback
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 
 import discord
 import discord.ext.test as dpytest
@@ -32,7 +31,7 @@ from bot.cli import app
 from bot.discord_bot import create_bot
 from bot.logs import RedactSecrets, setup_logging
 from bot.settings import load_settings
-from tests.conftest import SAMPLE
+from tests.conftest import SAMPLE, loopback_http
 from tests.test_discord_bot import interaction, sent_messages, slash, wire
 
 TOKEN = "MTQwNTUxODc2OTEyMzQ1Njc4OQ.GsEcRt.newsdesk-discord-token-7f3a9c2e1b"
@@ -65,13 +64,9 @@ class _RejectingOpenAI(BaseHTTPRequestHandler):
 
 @pytest.fixture
 def llm_endpoint():
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _RejectingOpenAI)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
     _RejectingOpenAI.seen = []
-    yield f"http://127.0.0.1:{server.server_address[1]}/v1"
-    server.shutdown()
-    server.server_close()
+    with loopback_http(_RejectingOpenAI) as url:
+        yield url
 
 
 @pytest.fixture

@@ -6,10 +6,14 @@ import hashlib
 import time
 from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .chain import AnswerChain, AskOptions
 from .evaluation import QAResult, RetrievalReport, check_qa, evaluate_multihop, load_multihop_queries, load_qa
 from .settings import Settings
+
+if TYPE_CHECKING:
+    from vectorstore.store import NewsStore
 
 
 def _file_hash(path: Path) -> str:
@@ -27,20 +31,27 @@ def eval_store_path(settings: Settings, corpus: Path) -> Path:
     return settings.store_dir / "eval" / f"{corpus.stem}-{key}"
 
 
-def run_multihop(settings: Settings, corpus: Path, queries: Path, *, limit: int | None = None,
-                 progress: bool = False) -> RetrievalReport:
-    """Ingest the corpus into its cached store (a no-op when cached), then run the protocol."""
+def eval_store(settings: Settings, corpus: Path, *, progress: bool = False) -> NewsStore:
+    """The corpus's cached throw-away store, ingested first (a no-op when it is up to date)."""
     from ingest.pipeline import Ingestor
     from vectorstore.store import NewsStore
-
-    from .chain import build_answerer
-    from .retrieval import HybridRetriever
 
     cfg = replace(settings.store, path=eval_store_path(settings, corpus), host="", collection="multihop")
     store = NewsStore(cfg)
     report = Ingestor(store, progress=progress, max_file_bytes=200_000_000).run([str(corpus)])
     if report.failed:
         raise RuntimeError(f"could not ingest {corpus}: {report.failed[0].reason}")
+    return store
+
+
+def run_multihop(settings: Settings, corpus: Path, queries: Path, *, limit: int | None = None,
+                 progress: bool = False) -> RetrievalReport:
+    """Ingest the corpus into its cached store (a no-op when cached), then run the protocol."""
+    from .chain import build_answerer
+    from .retrieval import HybridRetriever
+
+    store = eval_store(settings, corpus, progress=progress)
+    cfg = store.config
     retriever = HybridRetriever(store)
     chain = AnswerChain(retriever, build_answerer(settings, retriever), top_k=settings.top_k)
     items = load_multihop_queries(queries)[:limit]

@@ -13,6 +13,8 @@ import pytest
 from bot.feedback import COLUMNS, FeedbackLog, export_feedback
 from bot.settings import Settings
 
+USER_ID = 387654321098765432  # a Discord snowflake: 18 digits
+
 
 @pytest.fixture
 def log(tmp_path):
@@ -22,14 +24,14 @@ def log(tmp_path):
 
 
 def test_record_and_rows(log):
-    log.record(question="Q?", answer="A [1]", doc_ids=["d1", "d2"], vote=1, user_id=42, message_id=1001)
+    log.record(question="Q?", answer="A [1]", doc_ids=["d1", "d2"], vote=1, user_id=USER_ID, message_id=1001)
     log.record(question="Q2?", answer="B", doc_ids=[], vote=-1, user_id=43, message_id=1002)
     rows = log.rows()
     assert [(r["question"], r["vote"], r["doc_ids"], r["message_id"]) for r in rows] == [
         ("Q?", 1, ["d1", "d2"], 1001), ("Q2?", -1, [], 1002)]
     assert rows[0]["time"].endswith("+00:00") and "T" in rows[0]["time"]
-    assert rows[0]["user_hash"] == log.hash_user(42) and len(rows[0]["user_hash"]) == 64
-    assert "42" not in rows[0]["user_hash"]
+    assert rows[0]["user_hash"] == log.hash_user(USER_ID) and len(rows[0]["user_hash"]) == 64
+    assert str(USER_ID) not in rows[0]["user_hash"]  # a 64-hex digest cannot hold 18 digits by chance
 
 
 def test_a_user_changing_their_vote_replaces_it(log):

@@ -15,8 +15,9 @@ from langchain_core.runnables import Runnable, RunnableLambda
 
 from vectorstore.store import NewsStore
 
-from .answer import Answer
+from .answer import NOT_FOUND_TEXT, Answer
 from .extractive import ExtractiveAnswerer
+from .outlets import unknown_outlets
 from .retrieval import HybridRetriever, SearchFilters
 from .terms import asks_about_readers
 from .settings import Settings
@@ -54,6 +55,17 @@ class AnswerChain:
             found = comments + [p for p in found if p.chunk_id not in ids]
         return found[:k]
 
+    def outlet_refusal(self, question: str, passages: list) -> Answer | None:
+        """The plain refusal for a question about an outlet the coverage has nothing from or
+        about ("a Reuters report on ..." over a store without Reuters), else None."""
+        aliases = getattr(self.retriever, "outlet_aliases", None)
+        missing = unknown_outlets(question, aliases(), passages) if aliases else []
+        if not missing:
+            return None
+        names = " or ".join(missing)
+        return Answer.not_found(question, passages=passages, answerer=getattr(self.answerer, "name", "extractive"),
+                                text=f"{NOT_FOUND_TEXT[:-1]}: it has nothing from {names}.")
+
     def rest_of_lead_article(self, passages: list) -> list:
         """The other chunks of the top-ranked article (the answer to "how much did X lose" is
         often a few paragraphs below the chunk that matched X), for the answerer to quote."""
@@ -71,7 +83,10 @@ class AnswerChain:
         t0 = time.perf_counter()
         passages = self.retrieve(question, options)
         t1 = time.perf_counter()
-        if getattr(self.answerer, "name", "") == "llm":
+        refusal = self.outlet_refusal(question, passages)
+        if refusal is not None:
+            answer = refusal
+        elif getattr(self.answerer, "name", "") == "llm":
             answer = self.answerer.answer(question, passages, options.context)
         else:
             answer = self.answerer.answer(question, passages, self.rest_of_lead_article(passages))
@@ -89,6 +104,11 @@ class AnswerChain:
         t0 = time.perf_counter()
         passages = self.retrieve(question, options)
         t1 = time.perf_counter()
+        refusal = self.outlet_refusal(question, passages)
+        if refusal is not None:
+            refusal.timings = {"retrieve_ms": (t1 - t0) * 1000, "answer_ms": 0.0, "total_ms": (t1 - t0) * 1000}
+            yield refusal
+            return
         for item in self.answerer.stream(question, passages, options.context):
             if isinstance(item, Answer):
                 t2 = time.perf_counter()

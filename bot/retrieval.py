@@ -403,6 +403,10 @@ class HybridRetriever:
         return list(self.index().sources)
 
     # --- search ----------------------------------------------------------------------------
+    def outlet_aliases(self) -> dict[str, set[str]]:
+        """Lower-cased names (and short forms) of the store's outlets -> the outlets."""
+        return self.index().aliases
+
     def document_passages(self, doc_id: str) -> list[Passage]:
         """Every chunk of one document, in order (from the in-memory index: no store call)."""
         index = self.index()

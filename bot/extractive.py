@@ -21,7 +21,7 @@ from ingest.chunking import split_sentences
 from vectorstore.passage import Passage
 
 from .answer import Answer, Citation
-from .terms import COMMENT_Q, terms
+from .terms import COMMENT_Q, acronym_terms, terms
 
 IdfFn = Callable[[str], float]
 _QUANTITY_Q = re.compile(r"\b(how (much|many|big|large|long)|what (percentage|proportion|share|number|figure|amount|"
@@ -180,7 +180,7 @@ class ExtractiveAnswerer:
             for position, (sentence, unit_weight) in enumerate(units):
                 if not has_answer_type(sentence, wanted):
                     continue
-                s_terms = set(terms(sentence))
+                s_terms = set(terms(sentence)) | acronym_terms(sentence)
                 hit = q_terms & s_terms
                 # typed questions ("when", "how much") and readers' comments on the story asked
                 # about may answer in other words than the question's

@@ -49,6 +49,20 @@ def terms(text: str) -> list[str]:
     return out
 
 
+_CAPITALISED_RUN = re.compile(r"\b[A-Z][a-z]+(?:\s+(?:(?:and|of|for|the|&)\s+)?[A-Z][a-z]+)+")
+
+
+def acronym_terms(text: str) -> set[str]:
+    """Terms for the acronyms a text spells out: "Quality and Outcomes Framework" gives the
+    term of "QOF", so a question asking about QOF matches the sentence that names it in full."""
+    out: set[str] = set()
+    for match in _CAPITALISED_RUN.finditer(text):
+        initials = "".join(w[0] for w in match.group(0).split() if w[0].isupper())
+        if 2 <= len(initials) <= 6:
+            out.add(_stem(initials.lower()))
+    return out
+
+
 COMMENT_Q = re.compile(r"\b(readers?|comments?|commenters?|commented|reaction|react(ed)?|views? of gps|"
                        r"gps (say|said|think|thought|feel|felt)|complain(ed|ts?)?)\b", re.I)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from bot.extractive import ExtractiveAnswerer, ExtractiveConfig, answer_type, missing_names, question_names
+from bot.terms import acronym_terms, terms
 from vectorstore.passage import Passage
 
 KETTLE = "Only GP surgery in Kettlebridge to close in June"
@@ -88,3 +89,18 @@ def test_two_quotes_from_one_article_cite_one_source():
     assert answer.answer.count("[1]") == 2 and "[2]" not in answer.answer
     assert len(answer.citations) == 1 and first.text in answer.citations[0].text
     assert second.text in answer.citations[0].text
+
+
+def test_acronyms_spelled_out_in_full():
+    assert acronym_terms("the Quality and Outcomes Framework will be cut") == set(terms("QOF"))
+    assert set(terms("ARRS")) <= acronym_terms("the Additional Roles Reimbursement Scheme pays")
+    assert acronym_terms("nothing capitalised here") == set()
+
+
+def test_a_question_in_acronyms_finds_the_sentence_that_spells_them_out():
+    full = _p("c0", "contract", "As part of the package, the Quality and Outcomes Framework will be cut from 74 "
+                                "indicators to 59.", title="GP contract 2025/26")
+    quote = _p("c1", "contract", "A spokesperson said the 4.7% uplift and cutting QOF indicators would help.",
+               title="GP contract 2025/26", index=1)
+    answer = ExtractiveAnswerer().answer("How many QOF indicators are left?", [full, quote])
+    assert answer.found and answer.answer.startswith("As part of the package")

@@ -34,9 +34,9 @@ def test_regression_file_passes(chain, tmp_path):
     results = run_qa(chain, path)
     failures = [f"{r.id} {r.question!r}: {r.reason} | {r.answer[:160]}" for r in results if not r.passed]
     assert len(results) >= 30
-    # A regression floor, not a perfect score: the extractive answerer passes 46 of the 52
-    # questions (the misses are listed in BENCHMARKS.md); fewer than 86% is a regression.
-    assert len(results) - len(failures) >= 0.86 * len(results), "\n".join(failures)
+    # A regression floor, not a perfect score: the extractive answerer passes 47 of the 52
+    # questions (the misses are listed in BENCHMARKS.md); fewer than 88% is a regression.
+    assert len(results) - len(failures) >= 0.88 * len(results), "\n".join(failures)
     off_topic = [r for r in results if r.id in ("q45", "q46")]
     assert off_topic and all(r.passed for r in off_topic)
 

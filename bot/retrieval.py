@@ -30,8 +30,9 @@ the same predicate as a mask over the lexical index. Date filters exclude chunks
 unknown dates only when a date filter is set.
 
 The lexical index is an immutable snapshot of the store's contents; `refresh_if_stale`
-rebuilds it in the background of a lock when `store.version()` changed and swaps it in
-atomically, so `search` may run from several threads at once.
+rebuilds it in a background thread when `store.version()` changed and swaps it in
+atomically, so `search` may run from several threads at once and no question waits for
+a rebuild.
 """
 
 from __future__ import annotations
@@ -348,6 +349,7 @@ class HybridRetriever:
         self._build_lock = threading.Lock()
         self._checked_at = 0.0
         self.last_build: dict[str, float] = {}  # size and timings of the last index build
+        self._refresh_thread: threading.Thread | None = None
 
     # --- index lifecycle -------------------------------------------------------------------
     def _build(self) -> _LexicalIndex:
@@ -372,12 +374,14 @@ class HybridRetriever:
                 index = self._index
         return index
 
-    def refresh_if_stale(self) -> bool:
+    def refresh_if_stale(self, *, wait: bool = False) -> bool:
         """Rebuild the lexical index if the store changed since it was built.
 
-        Checks the store's version at most once per `refresh_interval` seconds; searches
-        running meanwhile use the old index, and the new one is swapped in atomically.
-        Returns True when the index was rebuilt.
+        Checks the store's version at most once per `refresh_interval` seconds. A new index
+        is built in a background thread (at 100k chunks that takes half a minute, and no
+        question should wait for it): searches meanwhile use the old index, and the new one
+        is swapped in atomically. With `wait`, the rebuild happens now, in this thread.
+        Returns True when a rebuild was done (`wait`) or started.
         """
         if self._index is None:
             self.index()
@@ -389,13 +393,36 @@ class HybridRetriever:
             return False  # another thread is checking or rebuilding
         try:
             self._checked_at = time.monotonic()
-            if self.store.version() == self._index.version:
-                return False
-            self._index = self._build()
-            self._checked_at = time.monotonic()
-            return True
-        finally:
+            stale = self.store.version() != self._index.version
+        except BaseException:
             self._build_lock.release()
+            raise
+        if not stale:
+            self._build_lock.release()
+            return False
+        if wait:
+            self._rebuild_and_release()
+            return True
+        self._refresh_thread = threading.Thread(target=self._rebuild_and_release, name="lexical-index-refresh",
+                                                daemon=True)
+        self._refresh_thread.start()
+        return True
+
+    def _rebuild_and_release(self) -> None:
+        """Build the index and swap it in (the caller holds the build lock)."""
+        try:
+            self._index = self._build()
+        except Exception as exc:  # the store went away: keep serving the old index, retry later
+            log.warning("lexical index refresh failed (%s); keeping the previous index", exc)
+        finally:
+            self._checked_at = time.monotonic()
+            self._build_lock.release()
+
+    def wait_for_refresh(self, timeout: float | None = None) -> None:
+        """Wait until a background rebuild started by `refresh_if_stale` (if any) is done."""
+        thread = self._refresh_thread
+        if thread is not None:
+            thread.join(timeout)
 
     @property
     def sources(self) -> list[str]:

@@ -118,7 +118,9 @@ def test_ingest_while_answering(tmp_path, embedder, sample_copy, record_figure):
     assert report.ok and report.added > 30
     assert not errors, errors[:3]
     assert len(answers) >= 5 and all(a.found and "£58m" in a.answer for a in answers)
-    # afterwards the new coverage answers too
+    # afterwards the new coverage answers too, once the background rebuild is in
+    chain.retriever.wait_for_refresh(timeout=60)  # one may have started before the last batch
+    chain.retriever.refresh_if_stale(wait=True)
     assert "9,400" in chain.ask("How many patients must re-register after the Kettlebridge closure?").answer
 
 

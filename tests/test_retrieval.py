@@ -216,6 +216,18 @@ def test_refresh_if_stale_picks_up_reingest(tmp_path, embedder):
                    "url": "https://gazette.example/zebra",
                    "body": "A zebra crossing will be painted outside the primary school on Elm Road."}], "more.jsonl")
     assert Ingestor(store, progress=False).run([str(data)]).ok
-    assert retriever.refresh_if_stale() is True
+    assert retriever.refresh_if_stale(wait=True) is True
     assert "zebra" in retriever.search("zebra crossing outside the school", k=5)[0].text
     assert retriever.refresh_if_stale() is False
+
+    # as a running bot does it: the rebuild happens in the background, questions don't wait
+    _write(data, [{"title": "Library reopens", "source": "Northshire Gazette", "published_at": "2024-07-02",
+                   "url": "https://gazette.example/library",
+                   "body": "The Elm Road library reopens on Monday after a two-year refurbishment."}], "third.jsonl")
+    assert Ingestor(store, progress=False).run([str(data)]).ok
+    old_index = retriever.index()
+    assert retriever.refresh_if_stale() is True  # started, not finished
+    assert retriever.refresh_if_stale() is False  # one rebuild at a time
+    retriever.wait_for_refresh(timeout=60)
+    assert retriever.index() is not old_index
+    assert "library" in retriever.search("library reopens after refurbishment", k=5)[0].text

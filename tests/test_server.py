@@ -47,7 +47,11 @@ def test_server_mode_end_to_end(tmp_path, embedder):
         assert second.returncode == 0, second.stderr
         # the article and its three comments (which carry the changed headline)
         assert json.loads(second.stdout)["updated"] == 4
+        deadline = time.monotonic() + 60  # the bot's index is rebuilt in the background
         answer = chain.ask("How much is the winter access fund?")
+        while "£61m" not in answer.answer and time.monotonic() < deadline:
+            time.sleep(0.2)
+            answer = chain.ask("How much is the winter access fund?")
         assert "£61m" in answer.answer and "£58m" not in answer.answer
 
     # the server is gone: commands fail with one clear line, the chain raises a typed error

@@ -238,7 +238,15 @@ def run_scale(settings: Settings, real_store: NewsStore, queries: Path, workdir:
         noop = Ingestor(store, progress=False, max_file_bytes=500_000_000).run([str(corpus_dir)])
         noop_seconds = time.perf_counter() - t1
         server_after_ingest = server.rss_mb()
-        client = run_client(server.host, server.port, queries, questions)
+        with BotProcess(server.host, server.port, queries, questions, workdir / "client.log") as bot:
+            client = bot.read_result()
+            mark_one_article(corpus_dir)
+            bot.send("watch")
+            t2 = time.perf_counter()
+            changed = Ingestor(store, progress=False, max_file_bytes=500_000_000).run([str(corpus_dir)])
+            reingest_seconds = time.perf_counter() - t2
+            client["reingest_pickup"] = {**bot.read_result(), "reingest_seconds": round(reingest_seconds, 1),
+                                         "documents_updated": changed.updated}
         server_after_queries = server.rss_mb()
         disk_mb = sum(p.stat().st_size for p in (workdir / "chroma").rglob("*") if p.is_file()) / 2**20
     finally:
@@ -267,17 +275,81 @@ def run_scale(settings: Settings, real_store: NewsStore, queries: Path, workdir:
     return result
 
 
-def run_client(host: str, port: int, queries: Path, questions: int) -> dict:
-    """Run the bot side in a fresh process (`python -m bot.scalebench client …`); its JSON."""
-    out = subprocess.run([sys.executable, "-m", "bot.scalebench", "client", host, str(port), str(queries),
-                          str(questions)], capture_output=True, text=True, timeout=3600)
-    if out.returncode != 0:
-        raise RuntimeError(f"scale client failed: {out.stderr[-2000:]}")
-    return json.loads(out.stdout.strip().splitlines()[-1])
+MARKER_QUESTION = "What did the Zephyrine council decide about marmalade quotas?"
+MARKER_SENTENCE = "The Zephyrine council voted to cap marmalade quotas at 42 jars per household."
+MARKER_ANSWER = "42 jars"
 
 
-def client_main(host: str, port: int, queries: Path, questions: int) -> dict:
-    """The bot process: connect, build the lexical index, answer questions; measure it all."""
+def mark_one_article(corpus_dir: Path) -> None:
+    """Change one article of the synthetic corpus: its body gains `MARKER_SENTENCE`."""
+    first = sorted(corpus_dir.glob("*.jsonl"))[0]
+    lines = first.read_text(encoding="utf-8").splitlines()
+    record = json.loads(lines[0])
+    record["body"] = f"{MARKER_SENTENCE}\n\n{record['body']}"
+    first.write_text("\n".join([json.dumps(record), *lines[1:]]) + "\n", encoding="utf-8")
+
+
+class BotProcess:
+    """The bot side in a fresh process (`python -m bot.scalebench client …`), talking JSON
+    lines on stdout and taking commands on stdin."""
+
+    def __init__(self, host: str, port: int, queries: Path, questions: int, log_path: Path) -> None:
+        self.log = open(log_path, "wb")
+        self.proc = subprocess.Popen([sys.executable, "-m", "bot.scalebench", "client", host, str(port),
+                                      str(queries), str(questions)], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                     stderr=self.log, text=True)
+
+    def read_result(self) -> dict:
+        """The next JSON line the bot prints (raises with its log's tail if it died)."""
+        line = self.proc.stdout.readline()
+        if not line:
+            self.proc.wait(timeout=60)
+            self.log.flush()
+            tail = Path(self.log.name).read_text(errors="replace")[-2000:]
+            raise RuntimeError(f"scale client failed (exit {self.proc.returncode}): {tail}")
+        return json.loads(line)
+
+    def send(self, command: str) -> None:
+        """Send one command line ("watch")."""
+        self.proc.stdin.write(command + "\n")
+        self.proc.stdin.flush()
+
+    def __enter__(self) -> "BotProcess":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.proc.poll() is None:
+            self.proc.stdin.close()
+            try:
+                self.proc.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+        self.log.close()
+
+
+def watch_for_reingest(chain, timeout: float = 600.0) -> dict:  # noqa: ANN001 - AnswerChain
+    """Keep asking `MARKER_QUESTION`, as users would while another process re-ingests, until
+    the answer has `MARKER_ANSWER`: how long that took, and how fast the questions asked
+    meanwhile (during the background index rebuild) were answered."""
+    from .bench import percentile
+
+    t0 = time.perf_counter()
+    latencies: list[float] = []
+    while time.perf_counter() - t0 < timeout:
+        t = time.perf_counter()
+        answer = chain.ask(MARKER_QUESTION)
+        latencies.append((time.perf_counter() - t) * 1000)
+        if MARKER_ANSWER in answer.answer:
+            return {"pickup_seconds": round(time.perf_counter() - t0, 1), "questions_meanwhile": len(latencies),
+                    "p50_ms": round(percentile(latencies, 50), 1), "p95_ms": round(percentile(latencies, 95), 1),
+                    "max_ms": round(max(latencies), 1)}
+        time.sleep(0.1)
+    raise TimeoutError(f"the re-ingested article did not show up within {timeout:.0f} s")
+
+
+def client_main(host: str, port: int, queries: Path, questions: int) -> tuple[dict, object]:
+    """The bot process: connect, build the lexical index, answer questions; measure it all.
+    Returns the figures and the chain (for `watch_for_reingest`)."""
     import psutil
 
     from .bench import bench_latency
@@ -302,6 +374,7 @@ def client_main(host: str, port: int, queries: Path, questions: int) -> dict:
     dense = bench_latency(chain.ask, qs, clients=8)
     keep = ("questions", "p50_ms", "p95_ms", "concurrent_clients", "concurrent_p50_ms", "concurrent_p95_ms",
             "concurrent_questions_per_s")
+    retriever.dense = "auto"
     return {
         "chunks_indexed": store.count(), "startup_seconds": round(ready_seconds, 1),
         "index_read_seconds": retriever.last_build["fetch_s"], "index_build_seconds": retriever.last_build["index_s"],
@@ -309,11 +382,15 @@ def client_main(host: str, port: int, queries: Path, questions: int) -> dict:
         "rss_end_mb": round(process.memory_info().rss / 2**20),
         "latency_production": {k: auto[k] for k in keep},
         "latency_dense_always": {k: dense[k] for k in keep},
-    }
+    }, chain
 
 
 if __name__ == "__main__":
     if len(sys.argv) == 6 and sys.argv[1] == "client":
-        print(json.dumps(client_main(sys.argv[2], int(sys.argv[3]), Path(sys.argv[4]), int(sys.argv[5]))))
+        figures, bot_chain = client_main(sys.argv[2], int(sys.argv[3]), Path(sys.argv[4]), int(sys.argv[5]))
+        print(json.dumps(figures), flush=True)
+        for command in sys.stdin:  # the bench says when another process starts re-ingesting
+            if command.strip() == "watch":
+                print(json.dumps(watch_for_reingest(bot_chain)), flush=True)
     else:
         sys.exit("usage: python -m bot.scalebench client HOST PORT QUERIES N")

@@ -62,8 +62,10 @@ def test_small_scale_run_against_a_real_server(sample_store, tmp_path):
     assert 200 <= result["chunks"] <= 400
     assert result["noop_unchanged"] == result["documents"] > 50
     assert result["bot"]["chunks_indexed"] == result["chunks"]
-    assert result["sentences_with_real_vectors"] == 1.0
+    assert result["sentences_with_real_vectors"] > 0.99  # all but the re-ingest's made-up marker sentence
     assert result["server_peak_rss_mb"] > 0 and result["bot"]["rss_ready_mb"] > 0
     assert result["bot"]["latency_dense_always"]["p50_ms"] > 0
     assert result["projected_ingest_hours_with_model"] > 0
+    pickup = result["bot"]["reingest_pickup"]  # the running bot saw another process's re-ingest
+    assert pickup["documents_updated"] == 1 and pickup["pickup_seconds"] > 0 and pickup["questions_meanwhile"] >= 1
     assert not (tmp_path / "scale").exists()  # the bench cleans up after itself

@@ -16,7 +16,9 @@ model is projected from the measured model rate and said to be a projection.
 
 The bot side runs in a process of its own, as a deployed bot would: it builds its
 lexical index from the server's collection, then answers questions with the real
-embedding model for the query vectors. Its memory and the server's are measured.
+embedding model for the query vectors. Its memory and the server's are measured. Then
+this process re-ingests the corpus with one article changed while the bot keeps asking
+about it, as another process would in production.
 """
 
 from __future__ import annotations
@@ -208,7 +210,8 @@ def run_scale(settings: Settings, real_store: NewsStore, queries: Path, workdir:
               target_chunks: int = 100_000, model_chunks_per_s: float | None = None,
               questions: int = 300) -> dict:
     """Build the synthetic corpus, ingest it into a fresh `chroma run` server, measure the
-    ingest, a no-op re-ingest, a bot process's index build, latency and memory."""
+    ingest, a no-op re-ingest, a bot process's index build, latency and memory, and how
+    long that running bot takes to answer from an article this process then re-ingests."""
     from ingest.pipeline import Ingestor
     from vectorstore.chroma_server import ChromaServerProcess
 

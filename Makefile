@@ -31,7 +31,7 @@ test: install
 
 # Speed, quality, server-mode scale and hardening figures (not in CI: about an hour on 2 cores).
 bench: install
-	$(BIN)/newsdesk bench --corpus $(MULTIHOP)/corpus.json --queries $(MULTIHOP)/queries_dev.json --out BENCHMARKS.md
+	$(BIN)/python -m benchmarks.bench --corpus $(MULTIHOP)/corpus.json --queries $(MULTIHOP)/queries_dev.json --out BENCHMARKS.md
 
 # 2,000 questions through the chain in one process, with memory measured (not in CI).
 soak: install

@@ -1,25 +1,27 @@
-"""The answer chain: question -> hybrid retrieval -> answerer -> `Answer`, with timings.
+"""The answer chain: question -> retrieval -> gate -> answerer -> `Answer`, with timings.
 
-One `AnswerChain` per process serves every front end (ask, REPL, Discord). It is
-safe to call from several threads at once; the lexical index follows re-ingests
-(`refresh_if_stale`) without a restart.
+One `AnswerChain` per process serves every front end (ask, REPL, Discord, eval). It is
+safe to call from several threads at once; the lexical index follows re-ingests without
+a restart. `build_chain` is the only place a chain is assembled from settings.
 """
 
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Iterator
 
-from langchain_core.runnables import Runnable, RunnableLambda
-
+from vectorstore.passage import Passage
 from vectorstore.store import NewsStore
 
-from .answer import NOT_FOUND_TEXT, Answer
-from .extractive import ExtractiveAnswerer
-from .outlets import unknown_outlets
-from .retrieval import HybridRetriever, SearchFilters
-from .terms import asks_about_readers
+from .answer import Answer
+from .answering.base import Answerer, Evidence
+from .answering.extractive import ExtractiveAnswerer
+from .answering.gate import Gate, Verdict
+from .language.lexicon import load_lexicon
+from .language.questions import asks_about_readers
+from .retrieval.filters import SearchFilters
+from .retrieval.hybrid import HybridRetriever
 from .settings import Settings
 
 
@@ -33,88 +35,73 @@ class AskOptions:
 
 
 class AnswerChain:
-    """Retrieves passages for a question and turns them into a cited `Answer`."""
+    """Retrieves passages for a question, asks the gate, and turns them into a cited `Answer`."""
 
-    def __init__(self, retriever: HybridRetriever, answerer: object | None = None, *, top_k: int = 8) -> None:
+    def __init__(self, retriever: HybridRetriever, answerer: Answerer, gate: Gate, *, top_k: int = 8,
+                 sibling_chunks: int = 24) -> None:
         self.retriever = retriever
-        self.answerer = answerer or ExtractiveAnswerer(idf=getattr(retriever, "idf", None))
+        self.answerer = answerer
+        self.gate = gate
         self.top_k = top_k
+        self.sibling_chunks = sibling_chunks  # how much more of the top article the answerer may quote
 
-    def retrieve(self, question: str, options: AskOptions | None = None) -> list:
-        """The passages the answerer sees (follow-ups search with their context)."""
+    def retrieve(self, question: str, options: AskOptions | None = None) -> list[Passage]:
+        """The passages the gate and the answerer see (follow-ups search with their context)."""
         options = options or AskOptions()
         self.retriever.refresh_if_stale()
         query = f"{options.context}\n{question}" if options.context else question
-        k = max(options.k or self.top_k, 1)
-        found = self.retriever.search(query, k=k, filters=options.filters)
-        if asks_about_readers(question) and (options.filters is None or options.filters.kinds is None):
-            # "What did readers say about ...": readers' comments first, then the reporting
-            base = options.filters or SearchFilters()
-            comments = self.retriever.search(query, k=k, filters=replace(base, kinds=("comment",)))
-            ids = {p.chunk_id for p in comments}
-            found = comments + [p for p in found if p.chunk_id not in ids]
-        return found[:k]
+        return self.retriever.search(query, k=max(options.k or self.top_k, 1), filters=options.filters,
+                                     about_readers=asks_about_readers(question))
 
-    def outlet_refusal(self, question: str, passages: list) -> Answer | None:
-        """The plain refusal for a question about an outlet the coverage has nothing from or
-        about ("a Reuters report on ..." over a store without Reuters), else None."""
-        aliases = getattr(self.retriever, "outlet_aliases", None)
-        missing = unknown_outlets(question, aliases(), passages) if aliases else []
-        if not missing:
-            return None
-        names = " or ".join(missing)
-        return Answer.not_found(question, passages=passages, answerer=getattr(self.answerer, "name", "extractive"),
-                                text=f"{NOT_FOUND_TEXT[:-1]}: it has nothing from {names}.")
-
-    def rest_of_lead_article(self, passages: list) -> list:
+    def siblings(self, passages: list[Passage]) -> list[Passage]:
         """The other chunks of the top-ranked article (the answer to "how much did X lose" is
         often a few paragraphs below the chunk that matched X), for the answerer to quote."""
         lead = next((p for p in passages if not p.is_comment), None)
-        siblings = getattr(self.retriever, "document_passages", None)
-        if lead is None or siblings is None:
+        if lead is None:
             return []
         have = {p.chunk_id for p in passages}
-        limit = getattr(getattr(self.answerer, "config", None), "lead_document_chunks", 24)
-        return [p for p in siblings(lead.doc_id) if p.chunk_id not in have][:limit]
+        return [p for p in self.retriever.document_passages(lead.doc_id) if p.chunk_id not in have][:self.sibling_chunks]
+
+    def _prepare(self, question: str, options: AskOptions) -> tuple[list[Passage], Verdict, float]:
+        t0 = time.perf_counter()
+        passages = self.retrieve(question, options)
+        return passages, self.gate.check(question, passages), t0
+
+    def _evidence(self, passages: list[Passage], options: AskOptions) -> Evidence:
+        return Evidence(passages=passages, siblings=self.siblings(passages), context=options.context)
 
     def ask(self, question: str, options: AskOptions | None = None) -> Answer:
         """Answer one question."""
+        answer: Answer | None = None
+        for item in self.stream(question, options, incremental=False):
+            if isinstance(item, Answer):
+                answer = item
+        assert answer is not None
+        return answer
+
+    def stream(self, question: str, options: AskOptions | None = None, *,
+               incremental: bool = True) -> Iterator[str | Answer]:
+        """Yield text pieces as an LLM writes them, then the final `Answer` (the extractive
+        answerer and refusals yield just the Answer)."""
         options = options or AskOptions()
-        t0 = time.perf_counter()
-        passages = self.retrieve(question, options)
+        passages, verdict, t0 = self._prepare(question, options)
         t1 = time.perf_counter()
-        refusal = self.outlet_refusal(question, passages)
-        if refusal is not None:
-            answer = refusal
-        elif getattr(self.answerer, "name", "") == "llm":
-            answer = self.answerer.answer(question, passages, options.context)
+        if not verdict.answerable:
+            answer = Answer.not_found(question, passages=passages, answerer=self.answerer.name, text=verdict.text)
+        elif not incremental:
+            answer = self.answerer.answer(question, self._evidence(passages, options))
         else:
-            answer = self.answerer.answer(question, passages, self.rest_of_lead_article(passages))
+            answer = None
+            for item in self.answerer.stream(question, self._evidence(passages, options)):
+                if isinstance(item, Answer):
+                    answer = item
+                else:
+                    yield item
+            assert answer is not None
         t2 = time.perf_counter()
         answer.timings = {"retrieve_ms": (t1 - t0) * 1000, "answer_ms": (t2 - t1) * 1000,
                           "total_ms": (t2 - t0) * 1000}
-        return answer
-
-    def stream(self, question: str, options: AskOptions | None = None) -> Iterator[str | Answer]:
-        """Yield text pieces as an LLM writes them, then the final `Answer` (extractive: just the Answer)."""
-        options = options or AskOptions()
-        if getattr(self.answerer, "name", "") != "llm":
-            yield self.ask(question, options)
-            return
-        t0 = time.perf_counter()
-        passages = self.retrieve(question, options)
-        t1 = time.perf_counter()
-        refusal = self.outlet_refusal(question, passages)
-        if refusal is not None:
-            refusal.timings = {"retrieve_ms": (t1 - t0) * 1000, "answer_ms": 0.0, "total_ms": (t1 - t0) * 1000}
-            yield refusal
-            return
-        for item in self.answerer.stream(question, passages, options.context):
-            if isinstance(item, Answer):
-                t2 = time.perf_counter()
-                item.timings = {"retrieve_ms": (t1 - t0) * 1000, "answer_ms": (t2 - t1) * 1000,
-                                "total_ms": (t2 - t0) * 1000}
-            yield item
+        yield answer
 
     def warm_up(self) -> None:
         """Load the model and build the lexical index now, not on the first question."""
@@ -122,31 +109,29 @@ class AnswerChain:
         self.retriever.search("warm up", k=1)
         self.retriever.store.embedder.encode_query("warm up")
 
-    def as_runnable(self) -> Runnable:
-        """The chain as a LangChain Runnable: {"question", "k"?, "filters"?, "context"?} -> Answer."""
-        def run(inputs: dict | str) -> Answer:
-            if isinstance(inputs, str):
-                return self.ask(inputs)
-            return self.ask(inputs["question"], AskOptions(k=inputs.get("k"), filters=inputs.get("filters"),
-                                                           context=inputs.get("context", "")))
 
-        return RunnableLambda(run, name="newsdesk_answer")
-
-
-def build_answerer(settings: Settings, retriever: HybridRetriever) -> object:
+def build_answerer(settings: Settings, retriever: HybridRetriever) -> Answerer:
     """The extractive answerer, or the LLM answerer when NEWSDESK_LLM_MODEL is set."""
-    extractive = ExtractiveAnswerer(idf=getattr(retriever, "idf", None))
+    extractive = ExtractiveAnswerer(corpus_idf=retriever.idf, lexicon=load_lexicon(settings.lexicon or None))
     if not settings.llm_model:
         return extractive
-    from .llm import LLMAnswerer, make_chat_model
+    from .answering.llm import LLMAnswerer, make_chat_model
 
     model = make_chat_model(settings.llm_model, settings.llm_base_url, settings.llm_api_key.get_secret_value(),
                             settings.llm_temperature, settings.llm_timeout)
     return LLMAnswerer(model, fallback=extractive)
 
 
-def build_chain(settings: Settings, store: NewsStore | None = None) -> AnswerChain:
-    """The chain the front ends use, from settings (opens the store; it must exist)."""
-    store = store or NewsStore(settings.store, create=False)
-    retriever = HybridRetriever(store)
-    return AnswerChain(retriever, build_answerer(settings, retriever), top_k=settings.top_k)
+def build_chain(settings: Settings | None = None, store: NewsStore | None = None, *,
+                retriever: HybridRetriever | None = None, answerer: Answerer | None = None) -> AnswerChain:
+    """The chain the front ends use, from settings (read from the environment and `.env` when
+    not given). It opens the store, which must exist, unless a store or retriever is given;
+    an answerer may be given too (a test model, say)."""
+    if settings is None:
+        from .settings import load_settings
+
+        settings = load_settings()
+    retriever = retriever or HybridRetriever(store or NewsStore(settings.store, create=False))
+    lexicon = load_lexicon(settings.lexicon or None)
+    gate = Gate(outlet_names=lambda: retriever.index().outlets.aliases, corpus_idf=retriever.idf, lexicon=lexicon)
+    return AnswerChain(retriever, answerer or build_answerer(settings, retriever), gate, top_k=settings.top_k)

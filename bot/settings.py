@@ -75,6 +75,10 @@ class Settings(BaseSettings):
 
     # --- retrieval and answering --------------------------------------------------------
     top_k: int = Field(8, ge=1, le=50, validation_alias=_env("NEWSDESK_TOP_K"))
+    lexicon: str = Field(
+        "", validation_alias=_env("NEWSDESK_LEXICON"),
+        description="TOML file of the publication's domain words; empty = bot/language/lexicon.toml.",
+    )
     llm_model: str = Field("", validation_alias=_env("NEWSDESK_LLM_MODEL"))
     llm_base_url: str = Field("", validation_alias=_env("NEWSDESK_LLM_BASE_URL", "OPENAI_BASE_URL"))
     llm_api_key: SecretStr = Field(SecretStr(""), validation_alias=_env("NEWSDESK_LLM_API_KEY", "OPENAI_API_KEY"))

@@ -17,7 +17,7 @@ import re
 from dataclasses import dataclass
 from typing import Callable, Sequence
 
-from .dates import date_part
+from .dates import date_part, iso_day_number
 from .documents import COMMENT, Chunk, Document
 
 TokenCounter = Callable[[Sequence[str]], list[int]]
@@ -166,18 +166,6 @@ class Chunker:
         return chunks
 
 
-def published_ts(iso: str) -> int:
-    """Days since 1970-01-01 of an ISO date (0 when unknown), for range filters."""
-    from datetime import date
-
-    if not iso or len(iso) < 10:
-        return 0
-    try:
-        return (date.fromisoformat(iso[:10]) - date(1970, 1, 1)).days
-    except ValueError:
-        return 0
-
-
 def chunk_metadata(doc: Document, header: str, index: int, doc_hash: str) -> dict:
     """The metadata stored with every chunk (Chroma takes only str/int/float/bool)."""
     return {
@@ -185,7 +173,7 @@ def chunk_metadata(doc: Document, header: str, index: int, doc_hash: str) -> dic
         "title": doc.title,
         "url": doc.url,
         "published": doc.published,
-        "published_day": published_ts(doc.published),
+        "published_day": iso_day_number(doc.published),
         "author": doc.author,
         "comment_author": doc.comment_author,
         "source": doc.source,

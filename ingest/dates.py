@@ -53,3 +53,26 @@ def parse_date(value: object) -> str:
 def date_part(iso: str) -> str:
     """The YYYY-MM-DD part of an ISO string ("" stays "")."""
     return iso[:10] if iso else ""
+
+
+EPOCH = date(1970, 1, 1)
+
+
+def day_number(day: date) -> int:
+    """Days since 1970-01-01 (how chunks store their publication day, for range filters)."""
+    return (day - EPOCH).days
+
+
+def day_date(number: int) -> date:
+    """The date `number` days after 1970-01-01."""
+    return date.fromordinal(EPOCH.toordinal() + int(number))
+
+
+def iso_day_number(iso: str) -> int:
+    """Days since 1970-01-01 of an ISO date, or 0 when there is none."""
+    if not iso or len(iso) < 10:
+        return 0
+    try:
+        return day_number(date.fromisoformat(iso[:10]))
+    except ValueError:
+        return 0

@@ -18,7 +18,7 @@ import time
 import psutil
 import pytest
 
-from bot.chain import AnswerChain
+from bot.chain import build_chain
 from bot.retrieval import HybridRetriever
 from ingest.pipeline import Ingestor
 from tests.conftest import ROOT, SAMPLE
@@ -92,7 +92,7 @@ def test_repeated_kills_never_corrupt_and_the_last_run_completes(tmp_path, embed
 def test_ingest_while_answering(tmp_path, embedder, sample_copy, record_figure):
     store = NewsStore(StoreConfig(path=tmp_path / "s"), embedder)
     Ingestor(store, progress=False).run([str(sample_copy / "notes")])
-    chain = AnswerChain(HybridRetriever(store, refresh_interval=0.0))
+    chain = build_chain(retriever=HybridRetriever(store, refresh_interval=0.0))
     errors: list[BaseException] = []
     answers = []
     done = threading.Event()
@@ -126,7 +126,7 @@ def test_ingest_while_answering(tmp_path, embedder, sample_copy, record_figure):
 
 @pytest.mark.soak  # ~2 min: run by `make soak`, not in the default suite; figures in BENCHMARKS.md
 def test_soak_2000_questions_memory_bounded(sample_store, record_figure):
-    chain = AnswerChain(HybridRetriever(sample_store))  # production settings
+    chain = build_chain(retriever=HybridRetriever(sample_store))  # production settings
     questions = [json.loads(l)["question"] for l in (ROOT / "tests" / "qa" / "regression.jsonl").read_text().splitlines()
                  if l.strip()]
     for q in questions:

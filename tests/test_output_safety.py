@@ -20,15 +20,15 @@ from discord.ext.test import backend
 from langchain_core.language_models.fake_chat_models import FakeListChatModel
 
 from bot.answer import Answer
-from bot.chain import AnswerChain, AskOptions
-from bot.discord_bot import create_bot
-from bot.discord_format import ZWSP, Payload, flatten_links, render_answer, safe_text
-from bot.extractive import ExtractiveAnswerer, render_quote
-from bot.llm import LLMAnswerer, build_messages, validate_citations
+from bot.chain import AskOptions, build_chain
+from bot.frontends.discord.client import create_bot
+from bot.frontends.discord.render import ZWSP, Payload, flatten_links, render_answer, safe_text
+from bot.answering.quotes import render_quote
+from bot.answering.llm import LLMAnswerer, build_messages, validate_citations
 from bot.retrieval import HybridRetriever
 from ingest.pipeline import Ingestor
 from tests.conftest import SAMPLE
-from tests.test_discord_bot import NONE_MENTIONS, make_settings, sent_messages, wire
+from tests.frontends.test_discord_bot import NONE_MENTIONS, make_settings, sent_messages, wire
 from vectorstore.passage import Passage
 
 ROLE = "<@&123456789012345678>"
@@ -96,9 +96,9 @@ def hostile_store(store_factory, tmp_path):
     return store
 
 
-def extractive_chain(store) -> AnswerChain:
+def extractive_chain(store):  # noqa: ANN001, ANN201 - AnswerChain
     retriever = HybridRetriever(store)
-    return AnswerChain(retriever, ExtractiveAnswerer(idf=getattr(retriever, "idf", None)))
+    return build_chain(retriever=retriever)
 
 
 def assert_markers_valid(answer: Answer) -> None:
@@ -224,7 +224,7 @@ INJECTED_REPLY = (f"Fraudsters emailed around 800 practices [1]. @everyone @here
 def test_llm_answer_keeps_only_valid_citations_and_renders_safely(hostile_store, record_figure):
     retriever = HybridRetriever(hostile_store)
     question = "How many GP practices got the fake NHS Pensions emails?"
-    chain = AnswerChain(retriever, LLMAnswerer(FakeListChatModel(responses=[INJECTED_REPLY])))
+    chain = build_chain(retriever=retriever, answerer=LLMAnswerer(FakeListChatModel(responses=[INJECTED_REPLY])))
     answer = chain.ask(question, AskOptions(k=4))  # four passages: [7] points at none
     assert answer.answerer == "llm" and answer.found
     assert_markers_valid(answer)
@@ -251,7 +251,7 @@ def test_llm_answer_keeps_only_valid_citations_and_renders_safely(hostile_store,
 def test_llm_answer_with_only_fake_citations_falls_back_to_a_safe_extractive_quote(hostile_store):
     retriever = HybridRetriever(hostile_store)
     model = FakeListChatModel(responses=["@everyone 14 sites were taken down [7] [click](https://evil.example/x)"])
-    answer = AnswerChain(retriever, LLMAnswerer(model)).ask(
+    answer = build_chain(retriever=retriever, answerer=LLMAnswerer(model)).ask(
         "How many fake pension websites did the counter-fraud team take down?", AskOptions(k=4))
     assert answer.answerer == "llm+extractive" and answer.found
     assert "14 fake pension websites (7)" in answer.answer

@@ -27,12 +27,12 @@ from typer.testing import CliRunner
 
 import vectorstore.store
 from bot.chain import build_chain
-from bot.cli import app
-from bot.discord_bot import create_bot
+from bot.frontends.cli import app
+from bot.frontends.discord.client import create_bot
 from bot.logs import RedactSecrets, setup_logging
 from bot.settings import load_settings
 from tests.conftest import SAMPLE, loopback_http
-from tests.test_discord_bot import interaction, sent_messages, slash, wire
+from tests.frontends.test_discord_bot import interaction, sent_messages, slash, wire
 
 TOKEN = "MTQwNTUxODc2OTEyMzQ1Njc4OQ.GsEcRt.newsdesk-discord-token-7f3a9c2e1b"
 API_KEY = "sk-newsdesk-llm-key-4c1d9e8b7a6f5e4d"

@@ -12,15 +12,15 @@ import time
 
 import pytest
 
-from bot.chain import AnswerChain
+from bot.chain import build_chain
 from bot.retrieval import HybridRetriever
-from vectorstore.chroma_server import chroma_server
+from benchmarks.chroma_server import chroma_server
 from tests.conftest import ROOT, SAMPLE
 from vectorstore.config import StoreConfig
 from vectorstore.store import NewsStore, StoreUnavailableError
 
 pytestmark = pytest.mark.server
-NEWSDESK = [sys.executable, "-m", "bot.cli"]
+NEWSDESK = [sys.executable, "-m", "bot.frontends.cli"]
 
 
 def _cli(args, host, port, **kw):
@@ -36,7 +36,7 @@ def test_server_mode_end_to_end(tmp_path, embedder):
         assert first.returncode == 0, first.stderr
         store = NewsStore(StoreConfig(host=host, port=port), embedder, create=False)
         assert store.config.is_server and store.count() > 0
-        chain = AnswerChain(HybridRetriever(store, refresh_interval=0.0))
+        chain = build_chain(retriever=HybridRetriever(store, refresh_interval=0.0))
         answer = chain.ask("How much is the winter access fund?")
         assert answer.found and "£58m" in answer.answer
 

@@ -1,0 +1,202 @@
+"""BENCHMARKS.md and its charts, from the results dictionary."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from .measure import percentile
+
+PAPER = {"hits_at_10": 0.7467, "hits_at_4": 0.6625, "mrr_at_10": 0.5860}
+TARGETS = {"hits_at_10": 0.92, "hits_at_4": 0.82, "mrr_at_10": 0.70}
+
+
+def charts(out_dir: Path, latency: dict, quality: dict) -> list[str]:
+    """PNG charts: latency distribution, and quality per question type beside the paper."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    names = []
+    fig, ax = plt.subplots(figsize=(7, 3.5))
+    top = max(percentile(latency["_concurrent"], 99), percentile(latency["_sequential"], 99))
+    bins = [top * i / 40 for i in range(41)]
+    ax.hist(latency["_sequential"], bins=bins, alpha=0.6, label="1 client")
+    ax.hist(latency["_concurrent"], bins=bins, alpha=0.6, label=f"{latency['concurrent_clients']} clients")
+    ax.axvline(50, color="green", linestyle="--", label="p50 target 50 ms")
+    ax.axvline(150, color="red", linestyle="--", label="p95 target 150 ms")
+    ax.set_xlabel("retrieve + answer latency (ms)")
+    ax.set_ylabel("questions")
+    ax.legend()
+    fig.tight_layout()
+    fig.savefig(out_dir / "bench_latency.png", dpi=110)
+    names.append("bench_latency.png")
+    plt.close(fig)
+
+    fig, ax = plt.subplots(figsize=(7, 3.5))
+    types = list(quality["per_type"])
+    metrics = ["hits_at_4", "hits_at_10", "mrr_at_10"]
+    width = 0.25
+    for i, metric in enumerate(metrics):
+        ax.bar([x + i * width for x in range(len(types) + 1)],
+               [quality["per_type"][t][metric] for t in types] + [quality[metric]], width, label=metric)
+    ax.set_xticks([x + width for x in range(len(types) + 1)], [t.replace("_query", "") for t in types] + ["all"])
+    ax.set_ylim(0, 1)
+    ax.legend(loc="lower right")
+    ax.set_title("MultiHop-RAG dev retrieval quality")
+    fig.tight_layout()
+    fig.savefig(out_dir / "bench_quality.png", dpi=110)
+    names.append("bench_quality.png")
+    plt.close(fig)
+    return names
+
+
+def _ingest_lines(ing: dict) -> list[str]:
+    return [
+        "## Ingest (embedded store)", "", f"Measured {ing['measured']}.", "",
+        "| figure | value | target |", "|---|---|---|",
+        f"| documents / chunks | {ing['documents']} / {ing['chunks']} | |",
+        f"| full ingest | {ing['seconds']} s | |",
+        f"| embedding model alone (raw, {ing['raw_sample_chunks']} chunks) | {ing['raw_model_chunks_per_s']} chunks/s | |",
+        f"| whole pipeline | {ing['pipeline_chunks_per_s']} chunks/s | |",
+        f"| pipeline / raw model | {ing['ratio']} | ≥ 0.85 |",
+        f"| no-op re-ingest | {ing['noop_seconds']} s = {ing['noop_share']:.2%} of the full ingest | ≤ 3% |",
+        f"| peak memory (ingest process) | {ing['peak_rss_mb']} MB | |", "",
+    ]
+
+
+def _latency_lines(lat: dict, short: dict | None) -> list[str]:
+    lines = [
+        "## Latency of `ask` (retrieve + extractive answer, one warm process)", "",
+        f"Measured {lat['measured']}.", "",
+        "| questions | clients | p50 | p95 | throughput | target |", "|---|---|---|---|---|---|",
+        f"| MultiHop-RAG dev ({lat['questions']}) | 1 | {lat['p50_ms']} ms | {lat['p95_ms']} ms | | "
+        "p50 ≤ 50 ms, p95 ≤ 150 ms |",
+        f"| MultiHop-RAG dev | {lat['concurrent_clients']} | {lat['concurrent_p50_ms']} ms | "
+        f"{lat['concurrent_p95_ms']} ms | {lat['concurrent_questions_per_s']} questions/s | |",
+    ]
+    if short:
+        lines += [
+            f"| short questions, sample corpus ({short['questions']}) | 1 | {short['p50_ms']} ms | "
+            f"{short['p95_ms']} ms | | p50 ≤ 50 ms, p95 ≤ 150 ms |",
+            f"| short questions, sample corpus | {short['concurrent_clients']} | {short['concurrent_p50_ms']} ms | "
+            f"{short['concurrent_p95_ms']} ms | {short['concurrent_questions_per_s']} questions/s | |",
+        ]
+    lines += ["", "MultiHop-RAG questions are long (more than 16 content terms), so the retriever skips the "
+              "dense side for them (it measurably adds nothing there and costs ~55 ms of encoding on a busy "
+              "machine); short questions (the QA regression file, asked over the sample corpus and the seed "
+              "pages, several rounds) use it.", "", "![latency](bench_latency.png)", ""]
+    if short and short.get("qa"):
+        qa = short["qa"]
+        lines += ["## Answers on the sample corpus", "",
+                  f"QA regression file (`tests/qa/regression.jsonl`, sample corpus + seed pages): "
+                  f"{qa['passed']} of {qa['total']} pass. Misses:", ""]
+        lines += [f"- {m['id']}: {m['question']} — {m['reason']}" for m in qa["misses"]] + [""]
+    return lines
+
+
+def _quality_lines(q: dict) -> list[str]:
+    lines = [
+        f"## Retrieval quality (MultiHop-RAG dev, top 10, chunks of at most {q['chunk_tokens']} tokens)", "",
+        f"Measured {q['measured']}.", "",
+        "| retriever | Hits@4 | Hits@10 | MRR@10 | MAP@10 |", "|---|---|---|---|---|",
+        f"| **Newsdesk hybrid** | {q['hits_at_4']:.3f} | {q['hits_at_10']:.3f} | {q['mrr_at_10']:.3f} | {q['map_at_10']:.3f} |",
+        f"| target | {TARGETS['hits_at_4']} | {TARGETS['hits_at_10']} | {TARGETS['mrr_at_10']} | |",
+        f"| paper's best (voyage-02 + bge-reranker-large) | {PAPER['hits_at_4']} | {PAPER['hits_at_10']} | {PAPER['mrr_at_10']} | |",
+        "", "| question type | n | Hits@4 | Hits@10 | MRR@10 | MAP@10 |", "|---|---|---|---|---|---|",
+    ]
+    for t, v in q["per_type"].items():
+        lines.append(f"| {t} | {v['n']} | {v['hits_at_4']:.3f} | {v['hits_at_10']:.3f} | {v['mrr_at_10']:.3f} | {v['map_at_10']:.3f} |")
+    lines += ["", f"Refusals: {q['null_refused']:.1%} of null questions refused; "
+              f"{q['answerable_refused']:.1%} of answerable questions wrongly refused.", "",
+              "![quality per type](bench_quality.png)", ""]
+    return lines
+
+
+def _scale_lines(sc: dict) -> list[str]:
+    bot = sc["bot"]
+    prod, dense = bot["latency_production"], bot["latency_dense_always"]
+    lines = [
+        f"## Scale: {sc['chunks']:,} chunks in Chroma server mode", "",
+        f"Measured {sc['measured']}. A real `chroma run` server on loopback; the bot side in a process of its own "
+        "(`chromadb.HttpClient`, lexical index built from the server's collection).", "",
+        f"Corpus: {sc['documents']:,} synthetic articles, each recombined from runs of sentences of three of the "
+        f"{sc['source_articles']} MultiHop-RAG articles ({sc['chunks_per_document']} chunks per article). "
+        "**The vectors are derived, not computed**: embedding this many chunks with MiniLM on 2 cores takes hours, "
+        "so each chunk's vector is the length-weighted mean of the real MiniLM vectors of the chunks its sentences "
+        f"came from ({sc['sentences_with_real_vectors']:.1%} of sentences found), renormalised. Everything else is "
+        "the production ingest path, through the server.", "",
+        "| figure | value |", "|---|---|",
+        f"| ingest into the server (pipeline without the model) | {sc['ingest_seconds']} s, "
+        f"{sc['ingest_chunks_per_s']} chunks/s |",
+    ]
+    if sc.get("projected_ingest_hours_with_model"):
+        lines.append(f"| projected with the model ({sc['model_chunks_per_s']} chunks/s measured above) | "
+                     f"{sc['projected_ingest_hours_with_model']} h (a projection, not a measurement) |")
+    lines += [
+        f"| no-op re-ingest ({sc['noop_unchanged']:,} documents unchanged) | {sc['noop_seconds']} s |",
+        f"| bot process start (connect, build the lexical index over {bot['chunks_indexed']:,} chunks, load the model) | "
+        f"{bot['startup_seconds']} s (reading the chunks from the server {bot.get('index_read_seconds', '?')} s, "
+        f"BM25 index {bot.get('index_build_seconds', '?')} s) |",
+        f"| bot process memory: ready / after {prod['questions'] * 4} questions | {bot['rss_ready_mb']} MB / "
+        f"{bot['rss_end_mb']} MB |",
+        f"| server memory: peak during ingest / after ingest / after questions | {sc['server_peak_rss_mb']} MB / "
+        f"{sc['server_rss_after_ingest_mb']} MB / {sc['server_rss_after_queries_mb']} MB |",
+        f"| server data on disk | {sc['server_disk_mb']} MB |",
+    ]
+    pickup = bot.get("reingest_pickup")
+    if pickup:
+        lines += [
+            f"| another process re-ingests the corpus with one article changed | {pickup['reingest_seconds']} s "
+            f"({pickup['documents_updated']} updated) |",
+            f"| the running bot answers from the changed article (index rebuilt in the background) | "
+            f"{pickup['pickup_seconds']} s after the re-ingest started |",
+            f"| questions answered meanwhile, from the previous index | {pickup['questions_meanwhile']}: "
+            f"p50 {pickup['p50_ms']} ms, p95 {pickup['p95_ms']} ms, max {pickup['max_ms']} ms |",
+        ]
+    lines += [
+        "",
+        "| questions (MultiHop-RAG dev) | clients | p50 | p95 | throughput |", "|---|---|---|---|---|",
+        f"| production retriever ({prod['questions']}) | 1 | {prod['p50_ms']} ms | {prod['p95_ms']} ms | |",
+        f"| production retriever | {prod['concurrent_clients']} | {prod['concurrent_p50_ms']} ms | "
+        f"{prod['concurrent_p95_ms']} ms | {prod['concurrent_questions_per_s']} questions/s |",
+        f"| dense side forced on (a server vector query each) | 1 | {dense['p50_ms']} ms | {dense['p95_ms']} ms | |",
+        f"| dense side forced on | {dense['concurrent_clients']} | {dense['concurrent_p50_ms']} ms | "
+        f"{dense['concurrent_p95_ms']} ms | {dense['concurrent_questions_per_s']} questions/s |", "",
+    ]
+    return lines
+
+
+def _hardening_lines(h: dict) -> list[str]:
+    lines = ["## Hardening (faults, concurrency, hostile input, output safety, secrets, Discord abuse, soak)", "",
+             f"Measured {h['measured']} by running those tests with `NEWSDESK_FIGURES` set; "
+             f"{h['passed']} passed, {h['failed']} failed.", ""]
+    lines += [f"- {f}" for f in h.get("failures", [])] + ([""] if h.get("failures") else [])
+    lines += ["| test | figure | value |", "|---|---|---|"]
+    for f in h["figures"]:
+        lines.append(f"| {f['test']} | {f['name']} | {f['value']} |")
+    return lines + [""]
+
+
+def render_markdown(results: dict) -> str:
+    """BENCHMARKS.md from the results dict (sections that were not measured are left out)."""
+    m = results["machine"]
+    lines = ["# Benchmarks", "",
+             f"Written by `make bench` on {m['date']}: {m['cores']} cores, {m['memory_gb']} GB, {m['cpu']}, "
+             f"Python {m['python']}. Corpus: MultiHop-RAG (609 articles); questions: its dev file. Each section "
+             "says when it was measured (`newsdesk bench --only SECTION` re-measures one).", ""]
+    if "ingest" in results:
+        lines += _ingest_lines(results["ingest"])
+    if "latency" in results:
+        lines += _latency_lines(results["latency"], results.get("latency_short"))
+    if "quality" in results:
+        lines += _quality_lines(results["quality"])
+    if "scale" in results:
+        lines += _scale_lines(results["scale"])
+    if "hardening" in results:
+        lines += _hardening_lines(results["hardening"])
+    lines += ["MultiHop-RAG: Tang & Yang, *MultiHop-RAG: Benchmarking Retrieval-Augmented Generation for "
+              "Multi-Hop Queries*, arXiv 2401.15391 (2024), ODC-BY 1.0.", ""]
+    return "\n".join(lines)
+
+

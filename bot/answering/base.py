@@ -1,0 +1,45 @@
+"""What every answerer shares: the evidence it is given, and the interface it offers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Iterator, Protocol, Sequence, runtime_checkable
+
+from vectorstore.passage import Passage
+
+from ..answer import Answer
+
+
+@dataclass
+class Evidence:
+    """Everything an answerer may use for one question.
+
+    `passages` were retrieved and decided that the coverage answers (the gate looked at
+    them); `siblings` are more chunks of the retrieved articles, quotable but not deciding;
+    `context` is the earlier question and answer of a follow-up.
+    """
+
+    passages: list[Passage]
+    siblings: list[Passage] = field(default_factory=list)
+    context: str = ""
+
+
+@runtime_checkable
+class Answerer(Protocol):
+    """Turns a question and its evidence into an `Answer` (the gate has already said yes)."""
+
+    name: str
+
+    def answer(self, question: str, evidence: Evidence) -> Answer:
+        """The answer, with [n] citations numbered from 1."""
+        ...
+
+    def stream(self, question: str, evidence: Evidence) -> Iterator[str | Answer]:
+        """Text pieces as they are written, then the final `Answer` (one item for answerers
+        that do not write incrementally)."""
+        ...
+
+
+def passages_text(passages: Sequence[Passage]) -> str:
+    """Headlines, outlets and texts of passages, lower-cased, for "is X mentioned" checks."""
+    return " ".join(f"{p.title} {p.source} {p.text}" for p in passages).lower()

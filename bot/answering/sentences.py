@@ -1,0 +1,158 @@
+"""Scoring the sentences of retrieved passages against a question, and choosing the quotes.
+
+A sentence's score is the share of the question's term weight (IDF) it covers, with
+partial credit for terms its headline or passage supply, weighted by how its passage
+ranked and by its kind (reporting or a reader's comment). A sentence that lacks what the
+question asks for (a figure for "how many", a date for "when") is not a candidate.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Callable, Sequence
+
+from vectorstore.passage import Passage
+
+from ..language.lexicon import Lexicon, load_lexicon
+from ..language.questions import answer_type, asks_about_readers, carries_on, has_answer_type, split_sentences
+from ..language.terms import acronym_terms, question_terms, term_set
+
+IdfFn = Callable[[str], float]
+
+
+@dataclass(frozen=True)
+class SentenceConfig:
+    """Tunable numbers of sentence scoring and selection (measured on the QA file and
+    MultiHop-RAG dev; see BENCHMARKS.md)."""
+
+    max_sentences: int = 3  # most sentences quoted in one answer
+    follow_ratio: float = 0.6  # a 2nd/3rd sentence must score this share of the best
+    readers_follow_ratio: float = 0.3  # ... for questions about readers (several views make a better answer)
+    rank_decay: float = 0.1  # passage at retrieval rank r (0-based) weighs 1 / (1 + rank_decay * r)
+    comment_weight: float = 0.5  # a reader's comment, when the question is not about readers
+    readers_comment_weight: float = 1.3  # a reader's comment, when it is
+    readers_article_weight: float = 0.7  # reporting, when the question is about readers
+    headline_weight: float = 0.9  # the headline, quoted as a sentence of reporting
+    headline_term_credit: float = 0.5  # a question term only the headline holds counts this much
+    passage_term_credit: float = 0.3  # a question term only the rest of the passage holds counts this much
+    lede_bonus: float = 1.1  # the first sentence of an article usually carries the news
+    fragment_chars: int = 25  # sentences shorter than this ...
+    fragment_weight: float = 0.5  # ... weigh this much
+    sibling_prior: float = 0.75  # the rest of an article counts as this share of its retrieved chunk
+
+
+@dataclass
+class ScoredSentence:
+    """A candidate sentence for the answer."""
+
+    text: str
+    passage_index: int
+    score: float
+    covered: frozenset[str]
+    direct: float = 0.0  # share of the question's term weight in the sentence itself
+    follower: str = ""  # the next sentence when it carries this one on ("That motion was defeated.")
+
+
+def candidate_idf(passages: Sequence[Passage]) -> IdfFn:
+    """An IDF computed from the candidate passages themselves."""
+    n = max(1, len(passages))
+    df: dict[str, int] = {}
+    for p in passages:
+        for t in term_set(p.text):
+            df[t] = df.get(t, 0) + 1
+    return lambda t: math.log(1 + (n + 1) / (df.get(t, 0) + 0.5))
+
+
+class SentenceScorer:
+    """Scores sentences against a question and picks the ones to quote."""
+
+    def __init__(self, config: SentenceConfig | None = None, lexicon: Lexicon | None = None) -> None:
+        self.config = config or SentenceConfig()
+        self.lexicon = lexicon or load_lexicon()
+
+    def score(self, question: str, passages: Sequence[Passage], extra: Sequence[Passage] = (),
+              idf: IdfFn | None = None) -> list[ScoredSentence]:
+        """Every sentence of the passages (and their headlines) that can answer the question,
+        best first. `extra` passages (the rest of a retrieved article) count
+        `sibling_prior` of their retrieved chunk; their indexes follow the passages'."""
+        cfg = self.config
+        q_terms = set(question_terms(question))
+        everything = list(passages) + list(extra)
+        idf = idf or candidate_idf(passages)
+        weights = {t: idf(t) for t in q_terms}
+        total = sum(weights.values()) or 1.0
+        wanted = answer_type(question, self.lexicon)
+        about_readers = asks_about_readers(question)
+        priors = [1.0 / (1.0 + cfg.rank_decay * i) for i in range(len(passages))]
+        best_of_doc: dict[str, float] = {}
+        for p, prior in zip(passages, priors):
+            best_of_doc[p.doc_id] = max(best_of_doc.get(p.doc_id, 0.0), prior)
+        priors += [cfg.sibling_prior * best_of_doc.get(p.doc_id, priors[-1] if priors else 1.0) for p in extra]
+        scored: list[ScoredSentence] = []
+        seen_titles: set[str] = set()
+        for index, passage in enumerate(everything):
+            if passage.is_comment:
+                kind_weight = cfg.readers_comment_weight if about_readers else cfg.comment_weight
+            else:
+                kind_weight = cfg.readers_article_weight if about_readers else 1.0
+            title_terms = term_set(passage.title)
+            passage_terms = term_set(passage.text) | title_terms
+            units = [(s, 1.0) for s in split_sentences(passage.text)]
+            if passage.is_comment:
+                units = [(passage.text, 1.0)]  # a reader's comment is quoted whole (trimmed later)
+            elif passage.title and passage.title not in seen_titles:
+                seen_titles.add(passage.title)
+                units.append((passage.title, cfg.headline_weight))  # the headline is reporting too
+            for position, (sentence, unit_weight) in enumerate(units):
+                if not has_answer_type(sentence, wanted):
+                    continue
+                hit = q_terms & (term_set(sentence) | acronym_terms(sentence))
+                # typed questions ("when", "how much") and readers' comments on the story asked
+                # about may answer in other words than the question's
+                loose = wanted is not None or (passage.is_comment and about_readers)
+                if not hit and not (loose and q_terms & title_terms):
+                    continue
+                in_title = (q_terms & title_terms) - hit
+                in_passage = (q_terms & passage_terms) - hit - in_title
+                direct = sum(weights[t] for t in hit) / total
+                cover = direct + (cfg.headline_term_credit * sum(weights[t] for t in in_title)
+                                  + cfg.passage_term_credit * sum(weights[t] for t in in_passage)) / total
+                score = cover * priors[index] * kind_weight * unit_weight
+                if position == 0 and passage.chunk_index == 0 and not passage.is_comment:
+                    score *= cfg.lede_bonus
+                if len(sentence) < cfg.fragment_chars:
+                    score *= cfg.fragment_weight
+                follower = ""
+                if not passage.is_comment and position + 1 < len(units) and units[position + 1][1] == 1.0:
+                    follower = units[position + 1][0] if carries_on(units[position + 1][0]) else ""
+                scored.append(ScoredSentence(sentence, index, score, frozenset(hit), direct, follower))
+        scored.sort(key=lambda s: s.score, reverse=True)
+        return scored
+
+    def select(self, scored: list[ScoredSentence], question: str) -> list[ScoredSentence]:
+        """The best sentence, plus up to two more that add something and score well enough."""
+        cfg = self.config
+        if not scored:
+            return []
+        ratio = cfg.readers_follow_ratio if asks_about_readers(question) else cfg.follow_ratio
+        chosen = [scored[0]]
+        covered = set(scored[0].covered)
+        for cand in scored[1:]:
+            if len(chosen) >= cfg.max_sentences or cand.score < ratio * scored[0].score:
+                break
+            if any(similar(cand.text, c.text) for c in chosen):
+                continue
+            if cand.covered <= covered and cand.passage_index in {c.passage_index for c in chosen}:
+                continue  # says nothing new from the same passage
+            chosen.append(cand)
+            covered |= cand.covered
+        return chosen
+
+
+def similar(a: str, b: str, overlap: float = 0.8) -> bool:
+    """True when two sentences share more than `overlap` of the shorter one's terms."""
+    ta, tb = set(question_terms(a)), set(question_terms(b))
+    if not ta or not tb:
+        return a == b
+    return len(ta & tb) / min(len(ta), len(tb)) > overlap

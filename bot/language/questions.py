@@ -1,0 +1,115 @@
+"""What a question asks: its kind of answer (money, quantity, date, frequency), whether it is
+about readers' comments, the names it uses, and its clauses.
+
+Sentences are split by `ingest.chunking.split_sentences`, the same rule chunking uses.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from typing import Callable
+
+from ingest.chunking import split_sentences
+
+from .dates import MONTH_NAMES, MONTH_PATTERN, WEEKDAY_NAMES
+from .lexicon import Lexicon, load_lexicon
+
+__all__ = ["split_sentences", "answer_type", "has_answer_type", "asks_about_readers", "question_names",
+           "split_clauses", "carries_on", "READERS_QUESTION"]
+
+# "How much ... money?": the general words; a domain's own ("pot", "uplift") come from the lexicon.
+_MONEY_NOUNS = ("money cost costs spend spending spent pay paid worth fee fees price budget salary lose lost earn "
+                "charge invest investment fund funding funds grant cash").split()
+_QUANTITY_Q = re.compile(r"\b(how (much|many|big|large|long)|what (percentage|proportion|share|number|figure|amount|"
+                         r"sum|rate|margin)|what was the vote|by what margin)\b", re.I)
+_WHEN_Q = re.compile(r"\b(when|what date|which date|what year|by when|deadline|closing date)\b", re.I)
+_OFTEN_Q = re.compile(r"\bhow (often|frequently)\b", re.I)
+
+_IN_TEXT = {
+    "date": re.compile(r"\b(" + MONTH_PATTERN + r"\b|\d{1,2}/\d{1,2}|(mon|tues|wednes|thurs|fri|satur|sun)day|"
+                       r"(next|this) (week|month|year)|(in|by) (the )?(spring|summer|autumn|winter)\b|"
+                       r"(by|in|from|until|before|after) (the end of )?\d{4}\b)", re.I),
+    "quantity": re.compile(r"\d|\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|"
+                           r"hundred|thousand|million|billion|half|third|quarter|dozen)\b", re.I),
+    "money": re.compile(r"[£$€]\s?\d|\b\d[\d,.]*\s?(m|bn|k|million|billion|pounds|pence|p)\b", re.I),
+    "frequency": re.compile(r"\b(every|each|per|annual|annually|monthly|weekly|daily|yearly|once|twice|times a|"
+                            r"a (year|month|week|day))\b", re.I),
+}
+
+READERS_QUESTION = re.compile(r"\b(readers?|comments?|commenters?|commented|reaction|react(ed)?|views? of gps|"
+                              r"gps (say|said|think|thought|feel|felt)|complain(ed|ts?)?)\b", re.I)
+
+
+@lru_cache(maxsize=8)
+def _money_question(domain_nouns: tuple[str, ...]) -> re.Pattern[str]:
+    nouns = "|".join(re.escape(n) for n in _MONEY_NOUNS + list(domain_nouns))
+    return re.compile(rf"\bhow much\b.*\b({nouns})\b|\b(what|which) (fee|price|rate|salary)\b", re.I)
+
+
+def answer_type(question: str, lexicon: Lexicon | None = None) -> str | None:
+    """What kind of answer the question wants: money, quantity, date, frequency, or None."""
+    lexicon = lexicon or load_lexicon()
+    if _OFTEN_Q.search(question):
+        return "frequency"
+    if _money_question(lexicon.money_nouns).search(question):
+        return "money"
+    if _QUANTITY_Q.search(question):
+        return "quantity"
+    if _WHEN_Q.search(question):
+        return "date"
+    return None
+
+
+def has_answer_type(sentence: str, wanted: str | None) -> bool:
+    """True when the sentence can hold an answer of the wanted type."""
+    return wanted is None or bool(_IN_TEXT[wanted].search(sentence))
+
+
+def asks_about_readers(question: str) -> bool:
+    """True when the question asks what readers (commenters) said or think."""
+    return bool(READERS_QUESTION.search(question))
+
+
+_NAME = re.compile(r"\b[A-Z][a-z]+(?:\s+[A-Z][a-z]+)*")
+_NOT_NAMES = frozenset("I A The What Which Who When Where Why How Did Does Do Is Are Was Were Has Have Can Could "
+                       "Will Would Should".split()) | {n.capitalize() for n in MONTH_NAMES + WEEKDAY_NAMES}
+
+
+def question_names(question: str, lexicon: Lexicon | None = None) -> list[str]:
+    """Capitalised names in the question, not its first word nor common capitalised words
+    (question words, months, days, and the lexicon's common words such as "NHS")."""
+    lexicon = lexicon or load_lexicon()
+    return [m.group(0) for m in _NAME.finditer(question)
+            if m.start() > 0 and m.group(0) not in _NOT_NAMES and m.group(0) not in lexicon.common_capitalised]
+
+
+_CLAUSE_SPLIT = re.compile(
+    r"\s*[;:?!]\s*|\s*,(?!\s*\d{4})\s*"  # punctuation (not the comma in "October 7, 2023")
+    r"|\s+(?:while|whereas|but|and then|and the|and that|and has|and is|and was)\s+", re.I)
+
+
+def split_clauses(text: str, tokenize: Callable[[str], list[str]], min_terms: int = 3) -> list[str]:
+    """The parts of a multi-part question, each with at least `min_terms` terms (by `tokenize`)."""
+    out: list[str] = []
+    buf = ""
+    for part in _CLAUSE_SPLIT.split(text):
+        if not part or not part.strip():
+            continue
+        buf = f"{buf} {part}".strip()
+        if len(tokenize(buf)) >= min_terms:
+            out.append(buf)
+            buf = ""
+    if buf and out:
+        out[-1] = f"{out[-1]} {buf}"
+    return out
+
+
+# a sentence that only makes sense after the one before it: "That motion was narrowly defeated."
+_CARRIES_ON = re.compile(r"(That|This|These|Those|It|They|The (motion|move|plan|vote|figure|decision|change))\b"
+                         r"(?!\s+(said|says|added|told)\b)")
+
+
+def carries_on(sentence: str) -> bool:
+    """True when a sentence only makes sense after the one before it ("That motion was defeated.")."""
+    return bool(_CARRIES_ON.match(sentence))

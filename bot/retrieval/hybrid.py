@@ -1,0 +1,240 @@
+"""Hybrid retrieval: BM25 over "title | outlet | date" + chunk text, news-aware boosts, dense fusion.
+
+How one search scores a chunk (all measured on MultiHop-RAG's dev questions, see BENCHMARKS.md):
+
+1. Lexical: BM25 over the chunk's header and text (`bot.language.terms`). Multi-part
+   questions ("Does the X article say A, while the Y article says B?") are also split into
+   clauses; each clause is scored on its own, and the chunk's best clause score is added
+   (`clause_weight`) to its whole-question score. A gold passage usually answers one
+   clause well rather than the whole question a little.
+2. News awareness: outlets named in the question and dates ("7 October", "2023-10-07")
+   *boost* chunks from those outlets and published within a day of those dates. Nothing
+   is filtered out by the question text.
+3. Dense: MiniLM cosine from Chroma over a pool of `candidates` chunks, min-max normalised
+   in the pool and added with a small weight. In the default `dense="auto"` mode the
+   encoder runs only for short questions (at most `dense_max_terms` terms, where term
+   overlap is thin and encoding cheap) or when BM25 finds nothing.
+4. Final score = (lexical + dense_weight * dense) x comment_weight for readers' comments
+   (unless the question is about readers) + source_boost [named outlet] + date_boost [near
+   a named date]; then at most `per_doc_cap` chunks of one document in the top k.
+5. Readers first: a question about readers ("What did readers say about X?") gets the
+   best readers' comments first, then the reporting.
+
+Filters (`SearchFilters`) apply on both sides: a Chroma `where` for the dense query and the
+same predicate as a mask over the lexical index.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import date
+from typing import Any
+
+import numpy as np
+
+from vectorstore.passage import Passage
+from vectorstore.store import NewsStore
+
+from ..language.dates import find_dates, near_date
+from ..language.questions import asks_about_readers, split_clauses
+from ..language.terms import terms
+from .filters import SearchFilters, chroma_where
+from .lexical import LexicalIndex, LiveLexicalIndex
+
+
+@dataclass(frozen=True)
+class RetrievalConfig:
+    """Tunable numbers of hybrid retrieval (tuned on MultiHop-RAG dev, 256-token chunks)."""
+
+    candidates: int = 50  # pool size of each side (lexical, dense) before fusion
+    clause_weight: float = 2.0  # weight of a chunk's best clause score beside its whole-question score
+    source_boost: float = 0.3  # added for a chunk from an outlet the question names
+    date_boost: float = 0.1  # added for a chunk published near a date the question names
+    date_window_days: int = 1  # "near" a date: within this many days
+    dense: str = "auto"  # "auto" (short questions only), "always" or "never"
+    dense_weight: float = 0.1  # weight of the min-max normalised cosine beside the lexical score
+    dense_max_terms: int = 16  # "auto": questions with at most this many terms use the encoder
+    per_doc_cap: int = 3  # most chunks of one document in the top k (at least k // 2)
+    comment_weight: float = 0.7  # readers' comments weigh this much unless the question is about readers
+    k1: float = 1.2  # BM25 term-frequency saturation
+    b: float = 0.75  # BM25 length normalisation
+
+    def __post_init__(self) -> None:
+        if self.dense not in ("auto", "always", "never"):
+            raise ValueError("dense must be 'auto', 'always' or 'never'")
+
+
+class HybridRetriever:
+    """BM25 + dense retrieval over a `NewsStore`, aware of outlets and dates named in questions."""
+
+    def __init__(self, store: NewsStore, config: RetrievalConfig | None = None, *,
+                 refresh_interval: float = 1.0, **overrides: Any) -> None:
+        self.store = store
+        self.config = replace(config or RetrievalConfig(), **overrides)
+        self.lexical = LiveLexicalIndex(store, k1=self.config.k1, b=self.config.b, refresh_interval=refresh_interval)
+
+    # --- the index ---------------------------------------------------------------------------
+    def index(self) -> LexicalIndex:
+        """The current lexical index (built on first use)."""
+        return self.lexical.current()
+
+    def refresh_if_stale(self, *, wait: bool = False) -> bool:
+        """Follow a re-ingest (see `LiveLexicalIndex.refresh_if_stale`)."""
+        return self.lexical.refresh_if_stale(wait=wait)
+
+    def wait_for_refresh(self, timeout: float | None = None) -> None:
+        """Wait for a background rebuild, if one is running."""
+        self.lexical.wait_for_refresh(timeout)
+
+    @property
+    def sources(self) -> list[str]:
+        """The outlets present in the store (as of the lexical index)."""
+        return list(self.index().sources)
+
+    def idf(self, term: str) -> float:
+        """The corpus IDF of a term."""
+        return self.index().idf(term)
+
+    def document_passages(self, doc_id: str) -> list[Passage]:
+        """Every chunk of one document, in order (from the lexical index: no store call)."""
+        return self.index().document_passages(doc_id)
+
+    # --- search ------------------------------------------------------------------------------
+    def search(self, query: str, k: int = 10, filters: SearchFilters | None = None, *,
+               about_readers: bool | None = None) -> list[Passage]:
+        """Top-k passages, readers' comments first for questions about readers (`about_readers`;
+        None = decide from the query).
+
+        Each Passage has .score (fused) and .ranks/.scores dicts with keys "dense", "lexical",
+        "fused" (rank 1-based; a missing key = not in that list): scores["dense"] is the
+        cosine similarity, scores["lexical"] the BM25 score of the whole question.
+        """
+        found = self.ranked(query, k, filters)
+        if about_readers is None:
+            about_readers = asks_about_readers(query)
+        if about_readers and (filters is None or filters.kinds is None):
+            comments = self.ranked(query, k, replace(filters or SearchFilters(), kinds=("comment",)))
+            ids = {p.chunk_id for p in comments}
+            found = comments + [p for p in found if p.chunk_id not in ids]
+        return found[:k]
+
+    def ranked(self, query: str, k: int = 10, filters: SearchFilters | None = None) -> list[Passage]:
+        """Top-k passages by fused score (no readers-first reordering)."""
+        cfg = self.config
+        index = self.index()
+        if k <= 0 or not query.strip():
+            return []
+        sources = index.resolve_sources(filters)
+        allowed = index.filter_mask(filters)
+
+        # 1. lexical: the whole question, plus its best-matching clause
+        q_terms = terms(query)
+        full = _masked(index.scores(q_terms), allowed)
+        lexical = _scaled(full)
+        clauses = split_clauses(query, terms) if cfg.clause_weight > 0 else []
+        if len(clauses) > 1:
+            best = np.zeros(index.size)
+            for clause in clauses:
+                np.maximum(best, _scaled(_masked(index.scores(terms(clause)), allowed)), out=best)
+            lexical = _scaled(lexical + cfg.clause_weight * best)
+        n_lex = min(cfg.candidates, int(np.count_nonzero(lexical)))
+        lex_top = _top(lexical, n_lex)
+        lex_rank = {int(i): r for r, i in enumerate(lex_top, start=1)}
+
+        # 2. dense pool (Chroma, same filters)
+        dense_hits: list[Passage] = []
+        if cfg.dense == "always" or (cfg.dense == "auto" and (len(q_terms) <= cfg.dense_max_terms or n_lex == 0)):
+            vector = self.store.embedder.encode_query(query)
+            dense_hits = self.store.query(vector, cfg.candidates, where=chroma_where(filters, sources))
+
+        # 3. fuse over the union of both pools
+        cand: dict[str, dict[str, Any]] = {index.ids[i]: {"i": int(i), "lex": float(lexical[i])} for i in lex_top}
+        if dense_hits:
+            sims = np.array([p.score for p in dense_hits])
+            lo, hi = float(sims.min()), float(sims.max())
+            for r, p in enumerate(dense_hits, start=1):
+                c = cand.setdefault(p.chunk_id, {"i": index.pos.get(p.chunk_id), "lex": 0.0})
+                if c["i"] is not None and c["lex"] == 0.0:
+                    c["lex"] = float(lexical[c["i"]])
+                c["dense_rank"], c["dense_sim"] = r, float(p.score)
+                c["dense_norm"] = (p.score - lo) / (hi - lo) if hi > lo else 1.0
+                c["passage"] = p
+        if not cand:
+            return []
+        outlets = set(index.outlets.mentioned_in(query)) if cfg.source_boost else set()
+        # Readers' comments are short, so their headline (indexed with them) weighs more in
+        # BM25 than in a long article chunk; unless the question is about readers, they
+        # count less than reporting.
+        comment_factor = 1.0 if asks_about_readers(query) else cfg.comment_weight
+        dates = find_dates(query) if cfg.date_boost else []
+        near = index.date_mask(dates, cfg.date_window_days) if dates else None
+        for c in cand.values():
+            i = c["i"]
+            source = index.columns.source[i] if i is not None else c["passage"].source
+            kind = index.columns.kind[i] if i is not None else c["passage"].kind
+            score = (c["lex"] + cfg.dense_weight * c.get("dense_norm", 0.0)) * (
+                comment_factor if kind == "comment" else 1.0)
+            if source in outlets:
+                score += cfg.source_boost
+            if near is not None and (near[i] if i is not None else _near(c["passage"], dates, cfg.date_window_days)):
+                score += cfg.date_boost
+            c["fused"] = score
+        ordered = sorted(cand.items(), key=lambda kv: -kv[1]["fused"])
+        ordered = _cap_per_doc(ordered, index, max(cfg.per_doc_cap, k // 2), k)
+
+        # 4. passages with ranks and scores
+        out: list[Passage] = []
+        for rank, (_, c) in enumerate(ordered[:k], start=1):
+            p = c.get("passage") or index.passage(c["i"])
+            p.ranks, p.scores = {}, {}
+            if "dense_rank" in c:
+                p.ranks["dense"] = c["dense_rank"]
+                p.scores["dense"] = c["dense_sim"]
+            if c["i"] is not None and c["i"] in lex_rank:
+                p.ranks["lexical"] = lex_rank[c["i"]]
+                p.scores["lexical"] = float(full[c["i"]])
+            p.ranks["fused"] = rank
+            p.scores["fused"] = p.score = float(c["fused"])
+            out.append(p)
+        return out
+
+
+def _masked(values: np.ndarray, allowed: np.ndarray | None) -> np.ndarray:
+    return values if allowed is None else np.where(allowed, values, 0.0)
+
+
+def _scaled(values: np.ndarray) -> np.ndarray:
+    top = float(values.max()) if values.size else 0.0
+    return values / top if top > 0 else values
+
+
+def _top(values: np.ndarray, n: int) -> np.ndarray:
+    if n <= 0:
+        return np.zeros(0, dtype=np.int64)
+    if n >= values.size:
+        return np.argsort(-values, kind="stable")
+    part = np.argpartition(-values, n - 1)[:n]
+    return part[np.argsort(-values[part], kind="stable")]
+
+
+def _near(p: Passage, dates: list, window: int) -> bool:
+    try:
+        return near_date(date.fromisoformat(p.published[:10]), dates, window)
+    except ValueError:
+        return False
+
+
+def _cap_per_doc(ordered: list, index: LexicalIndex, cap: int, k: int) -> list:
+    """At most `cap` chunks of one document in the first k; the rest keep their order after."""
+    if cap <= 0:
+        return ordered
+    head, tail, seen = [], [], {}
+    for item in ordered:
+        c = item[1]
+        doc = index.doc[c["i"]] if c["i"] is not None else c["passage"].doc_id
+        if len(head) < k and seen.get(doc, 0) < cap:
+            head.append(item)
+            seen[doc] = seen.get(doc, 0) + 1
+        else:
+            tail.append(item)
+    return head + tail

@@ -1,0 +1,117 @@
+"""The extractive answerer's choices, on hand-made passages (no store, no model)."""
+
+from __future__ import annotations
+
+from bot.answering import Evidence, ExtractiveAnswerer, ExtractiveConfig, Gate
+from bot.answering.gate import gated_answer
+from bot.language.questions import answer_type, question_names
+from bot.language.terms import acronym_terms, terms
+from vectorstore.passage import Passage
+
+
+def _answer(answerer, question, passages, extra=()):  # noqa: ANN001, ANN202
+    """The gate, then the answerer, as the chain runs them."""
+    return gated_answer(Gate(), answerer, question, Evidence(list(passages), list(extra)))
+
+
+def missing_names(question, passages):  # noqa: ANN001, ANN202
+    return Gate().missing_names(question, passages)
+
+KETTLE = "Only GP surgery in Kettlebridge to close in June"
+
+
+def _p(cid: str, doc: str, text: str, title: str = KETTLE, index: int = 0) -> Passage:
+    return Passage(chunk_id=cid, doc_id=doc, text=text, title=title, chunk_index=index, url=f"https://x.example/{doc}")
+
+
+LEAD = _p("k0", "kettle", "Harrow Lane Surgery, the only GP practice in Kettlebridge, will hand back its contract on "
+                          "30 June after its two partners were unable to recruit.")
+LOSS = _p("k2", "kettle", "The Harrow Lane partners had tried to sell the building. Dr Quennell said the practice had made a loss "
+                          "of £62,000 in 2024/25, which the two partners had covered from their own drawings.", index=2)
+OTHER = _p("p0", "pharmacy", "Pharmacy First handled 2.34 million consultations last year, well short of the 3.2 million "
+                             "target.", title="Pharmacy First misses its target")
+
+
+def test_the_rest_of_the_lead_article_can_be_quoted():
+    answerer = ExtractiveAnswerer()
+    question = "How much money did the Harrow Lane partners lose last year?"
+    without = _answer(answerer, question, [LEAD, OTHER])
+    assert "£62,000" not in without.answer
+    with_rest = _answer(answerer, question, [LEAD, OTHER], extra=[LOSS])
+    assert with_rest.found and "£62,000" in with_rest.answer
+    cited = {c.n: c for c in with_rest.citations}
+    marker = with_rest.answer.split("£62,000", 1)[1].split("[", 1)[1].split("]", 1)[0]
+    assert cited[int(marker)].doc_id == "kettle"  # cited to its own article
+    assert with_rest.passages == [LEAD, OTHER]  # what was retrieved stays what was retrieved
+
+
+def test_the_extra_chunks_do_not_decide_whether_the_coverage_answers():
+    answerer = ExtractiveAnswerer()
+    unrelated = _p("z", "zoo", "The zoo's penguins were moved to a new enclosure.", title="Penguins move")
+    assert not _answer(answerer, "How much money did the Harrow Lane partners lose?", [unrelated], extra=[LOSS]).found
+
+
+def test_articles_that_mention_the_named_subject_are_quoted_first():
+    question = "How much money did the Harrow Lane partners lose last year?"
+    retrieved = [LEAD, OTHER]  # OTHER's money sentence matches "last year", not Harrow Lane
+    focused = _answer(ExtractiveAnswerer(), question, retrieved, extra=[LOSS])
+    assert focused.answer.startswith("Dr Quennell said the practice had made a loss of £62,000")
+    assert "Pharmacy" not in focused.answer and {c.doc_id for c in focused.citations} == {"kettle"}
+    unfocused = _answer(ExtractiveAnswerer(ExtractiveConfig(focus_on_names=False)), question, retrieved, extra=[LOSS])
+    assert unfocused.answer.startswith("Pharmacy First")  # what the discount is for
+
+
+def test_a_sentence_that_carries_the_chosen_one_on_is_quoted_with_it():
+    text = ("Conference also debated a motion calling for primary care networks to be abolished. "
+            "That motion was narrowly defeated, with 44% in favour.")
+    answer = _answer(ExtractiveAnswerer(), "Did the LMC conference vote to abolish primary care networks?",
+                                         [_p("l0", "lmc", text, title="LMC conference votes")])
+    assert "narrowly defeated" in answer.answer
+    assert answer.answer.count("[1]") == 1  # one quote, one marker
+
+
+def test_a_following_sentence_that_starts_something_new_is_not_added():
+    text = ("Conference also debated a motion calling for primary care networks to be abolished. "
+            "Delegates then broke for lunch in the main hall.")
+    answer = _answer(ExtractiveAnswerer(), "Did the LMC conference vote to abolish primary care networks?",
+                                         [_p("l0", "lmc", text, title="LMC conference votes")])
+    assert answer.found and "lunch" not in answer.answer
+
+
+def test_money_questions():
+    assert answer_type("How much was added to the ARRS pot?") == "money"
+    assert answer_type("How much money did the partners lose?") == "money"
+    assert answer_type("How much longer will the consultation run?") == "quantity"
+    assert answer_type("How many GPs were hired?") == "quantity"
+
+
+def test_names_in_the_question():
+    question = "How much money did the Harrow Lane partners lose last year?"
+    assert question_names(question) == ["Harrow Lane"]
+    assert missing_names(question, [OTHER]) == ["Harrow Lane"]
+    assert missing_names(question, [LEAD]) == []
+
+
+def test_two_quotes_from_one_article_cite_one_source():
+    first = _p("a0", "lmc", "Conference voted to reject the contract deal, with 71% against it.", title="LMC votes")
+    second = _p("a3", "lmc", "Conference also voted to hold an indicative ballot on the contract deal.",
+                title="LMC votes", index=3)
+    answer = _answer(ExtractiveAnswerer(), "What did the conference vote on the contract deal?", [first, second])
+    assert answer.answer.count("[1]") == 2 and "[2]" not in answer.answer
+    assert len(answer.citations) == 1 and first.text in answer.citations[0].text
+    assert second.text in answer.citations[0].text
+
+
+def test_acronyms_spelled_out_in_full():
+    assert acronym_terms("the Quality and Outcomes Framework will be cut") == set(terms("QOF"))
+    assert set(terms("ARRS")) <= acronym_terms("the Additional Roles Reimbursement Scheme pays")
+    assert acronym_terms("nothing capitalised here") == set()
+
+
+def test_a_question_in_acronyms_finds_the_sentence_that_spells_them_out():
+    full = _p("c0", "contract", "As part of the package, the Quality and Outcomes Framework will be cut from 74 "
+                                "indicators to 59.", title="GP contract 2025/26")
+    quote = _p("c1", "contract", "A spokesperson said the 4.7% uplift and cutting QOF indicators would help.",
+               title="GP contract 2025/26", index=1)
+    answer = _answer(ExtractiveAnswerer(), "How many QOF indicators are left?", [full, quote])
+    assert answer.found and answer.answer.startswith("As part of the package")

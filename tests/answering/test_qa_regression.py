@@ -1,0 +1,83 @@
+"""The project's QA regression file, answered by the real chain on the sample corpus and
+the seed pages (as `newsdesk eval qa` does), plus the `ask` and `repl` front ends."""
+
+from __future__ import annotations
+
+import io
+import json
+
+import pytest
+
+from bot.chain import AskOptions, build_chain
+from bot.evaluation.runner import run_qa
+from bot.retrieval import HybridRetriever, SearchFilters
+from tests.conftest import ROOT, SEEDS
+
+QA_FILE = ROOT / "tests" / "qa" / "regression.jsonl"
+
+
+@pytest.fixture(scope="module")
+def chain(sample_store):
+    retriever = HybridRetriever(sample_store)
+    return build_chain(retriever=retriever)
+
+
+def test_regression_file_passes(chain, tmp_path):
+    path = QA_FILE
+    if not SEEDS.is_dir():  # without shared/, leave out the questions about the seed pages
+        items = [json.loads(l) for l in QA_FILE.read_text().splitlines() if l.strip()]
+        items = [i for i in items if "Streeting" not in i.get("expect_source", "")
+                 and "Ashworth" not in i.get("expect_source", "")]
+        path = tmp_path / "qa.jsonl"
+        path.write_text("\n".join(json.dumps(i) for i in items))
+    results = run_qa(chain, path)
+    failures = [f"{r.id} {r.question!r}: {r.reason} | {r.answer[:160]}" for r in results if not r.passed]
+    assert len(results) >= 30
+    # A regression floor, not a perfect score: the extractive answerer passes 47 of the 52
+    # questions (the misses are listed in BENCHMARKS.md); fewer than 88% is a regression.
+    assert len(results) - len(failures) >= 0.88 * len(results), "\n".join(failures)
+    off_topic = [r for r in results if r.id in ("q45", "q46")]
+    assert off_topic and all(r.passed for r in off_topic)
+
+
+def test_answer_shape_and_comment_label(chain):
+    answer = chain.ask("What did readers say about the winter access fund?")
+    assert answer.found and answer.citations
+    data = answer.to_dict()
+    assert set(data) >= {"answer", "found", "citations", "timings"}
+    assert set(data["citations"][0]) == {"n", "text", "title", "url", "published", "source", "kind", "author",
+                                         "doc_id", "score"}
+    comments = [c for c in answer.citations if c.kind == "comment"]
+    assert comments and "A reader" in answer.answer and "commented" in answer.answer
+
+
+def test_filters_reach_the_answer(chain):
+    only_comments = chain.ask("staffing fund", AskOptions(filters=SearchFilters(kinds=("comment",))))
+    assert all(p.kind == "comment" for p in only_comments.passages)
+    late = chain.ask("GP contract uplift", AskOptions(filters=SearchFilters(since="2025-09-01")))
+    assert all(p.published[:10] >= "2025-09-01" for p in late.passages)
+
+
+def test_repl_piped_questions_and_commands(chain, sample_store):
+    from bot.frontends.repl import ReplState, run_lines
+
+    out = io.StringIO()
+    state = ReplState(k=5)
+    run_lines(chain, [":k 3", "How much is the winter access fund?", ":passages", ":kind comment",
+                      ":since 2025-13-01", ":settings", ":bogus", ":quit", "never asked"], state, out)
+    text = out.getvalue()
+    assert "k = 3" in text and "£58m" in text and "Sources:" in text
+    assert "lexical#" in text or "dense#" in text  # the :passages view shows ranks
+    assert "not a date" in text and "kind=comment" in text and "unknown command" in text
+    assert "never asked" not in text
+
+
+def test_the_gate_weighs_question_terms_by_the_corpus_idf(chain):
+    """The IDF the gate uses is the lexical index's, over the whole corpus, not one made
+    from the handful of retrieved passages (a dead `getattr(retriever, "idf")` once was)."""
+    passages = chain.retrieve("How much is the winter access fund?")
+    idf = chain.gate.idf_for(passages)
+    index = chain.retriever.index()
+    for term in ("winter", "fund", "gp", "quennel"):
+        assert idf(term) == index.idf(term)
+    assert index.idf("quennel") > index.idf("gp")  # rarer in the corpus, weighs more

@@ -1,0 +1,108 @@
+"""The language toolkit: one tokenizer for retrieval and answering, dates, outlet names, the lexicon."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+from bot.language import terms as terms_module
+from bot.language.dates import find_dates
+from bot.language.lexicon import Lexicon, load_lexicon
+from bot.language.outlets import outlet_aliases
+from bot.language.questions import answer_type, question_names
+from bot.language.terms import question_terms, stem, terms
+
+
+def test_find_dates_forms():
+    assert find_dates("published on October 7, 2023 and 8 Nov") == [(2023, 10, 7), (None, 11, 8)]
+    assert find_dates("the 2024-03-05 report") == [(2024, 3, 5)]
+    assert find_dates("on 31 February") == []
+
+
+def test_find_dates_in_the_order_written():
+    assert find_dates("the 2024-03-05 report and the one of October 7, 2023") == [(2024, 3, 5), (2023, 10, 7)]
+
+
+def test_outlet_aliases():
+    aliases = outlet_aliases(["The Verge", "The Age", "Cnbc | World Business News Leader", "FOX News - Health"])
+    assert aliases["verge"] == {"The Verge"}
+    assert "age" not in aliases  # too short once "The" is gone
+    assert aliases["cnbc"] == {"Cnbc | World Business News Leader"}
+    assert aliases["fox news"] == {"FOX News - Health"}
+
+
+def test_terms_keep_figures_whole_and_stem_words():
+    assert terms("The £1.4bn ARRS pot grew by 4.7% to £86,400") == ["1.4bn", "arr", "pot", "grew", "4.7%", "86400"]
+    assert terms("Labour's pledges") == ["labour", "pledg"]
+
+
+def test_question_terms_drop_the_framing_of_a_news_question():
+    assert question_terms("What did the article say readers reported about the ARRS pot?") == ["arr", "pot"]
+    assert "report" in terms("The report said")  # in a passage, "report" is a word like any other
+
+
+def test_the_bm25_index_and_the_answerer_agree_on_terms(sample_store):
+    """Every term of a passage, as the answerer sees it, is in the lexical index's vocabulary
+    (so the corpus IDF applies to it)."""
+    from bot.retrieval import HybridRetriever
+
+    index = HybridRetriever(sample_store).index()
+    for text in index.texts[:40]:
+        assert set(terms(text)) <= set(index.vocab), text[:80]
+    common, rare = index.idf("gp"), index.idf("quennel")
+    assert 0 < common < rare
+
+
+def test_each_thread_has_its_own_stemmer():
+    """PyStemmer objects are not thread-safe: no two threads may share one."""
+    seen: list[object] = []
+    barrier = threading.Barrier(4)
+
+    def grab() -> None:
+        barrier.wait()
+        seen.append(terms_module._stemmer())  # kept alive, so ids are not reused
+
+    threads = [threading.Thread(target=grab) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len({id(s) for s in seen}) == 4
+
+
+def test_terms_from_many_threads_match_one_thread():
+    words = [f"reorganisations{i} consultations practices nationalising{i % 7}" for i in range(400)]
+    expected = [terms(w) for w in words]
+    stem.cache_clear()
+    results: dict[int, list[list[str]]] = {}
+
+    def work(n: int) -> None:
+        results[n] = [terms(w) for w in words]
+
+    threads = [threading.Thread(target=work, args=(n,)) for n in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert all(r == expected for r in results.values())
+
+
+def test_the_lexicon_is_data_the_user_can_change(tmp_path):
+    assert "pot" in load_lexicon().money_nouns
+    assert answer_type("How much is in the ARRS pot?") == "money"
+    assert question_names("Did the NHS fund Harrow Lane?") == ["Harrow Lane"]
+    custom = tmp_path / "lexicon.toml"
+    custom.write_text('[money]\nnouns = ["kitty"]\n[names]\ncommon = ["Harrow Lane"]\n')
+    lexicon = load_lexicon(str(custom))
+    assert lexicon == Lexicon(money_nouns=("kitty",), common_capitalised=frozenset({"Harrow Lane"}))
+    assert answer_type("How much is in the kitty?", lexicon) == "money"
+    assert answer_type("How much is in the ARRS pot?", lexicon) == "quantity"
+    assert question_names("Why did Kettlebridge fund Harrow Lane?", lexicon) == ["Kettlebridge"]
+
+
+def test_an_unreadable_lexicon_is_a_clear_error(tmp_path):
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[money\n")
+    with pytest.raises(ValueError, match="cannot read the lexicon"):
+        load_lexicon(str(bad))

@@ -1,0 +1,234 @@
+"""Hybrid retrieval (bot/retrieval.py) on a small self-made corpus with the real embedding model."""
+
+from __future__ import annotations
+
+import json
+import threading
+from pathlib import Path
+
+import pytest
+
+from bot.retrieval.langchain import NewsRetriever
+from bot.retrieval import HybridRetriever, SearchFilters, chroma_where
+
+pytestmark = pytest.mark.slow
+
+FLOOD_PARAS = [
+    "The Riverside flood defence scheme will raise the embankment along the River Wend by two metres.",
+    "Engineers said the new flood barrier at Mill Lane would protect 1,200 homes from a one-in-200-year flood.",
+    "Residents at the flood defence consultation asked why the barrier would take four years to build.",
+    "The council's flood defence budget also pays for pumping stations on the lower river.",
+    "Flood wardens will be trained in every riverside street before the barrier opens.",
+    "Critics of the flood defence plan said upstream storage would be cheaper than a higher embankment.",
+    "The Environment Agency said the flood barrier design had been tested against the 2007 floods.",
+    "Shops on Quay Street will stay open while the flood defence works continue along the river.",
+]
+
+ARTICLES = [
+    {"title": "Council approves bypass for Northby", "source": "Northshire Gazette", "published_at": "2024-03-05",
+     "url": "https://gazette.example/bypass",
+     "body": "The county council has approved the Northby bypass, a road scheme costing £82m that will take "
+             "lorries out of the town centre. Work starts next spring and should finish in 2027.",
+     "comments": [{"text": "The bypass is a waste of money, fix the potholes first.", "author": "Pat",
+                   "published_at": "2024-03-06"}]},
+    {"title": "Hospital waiting lists grow again", "source": "The Daily Ledger", "published_at": "2024-04-10",
+     "url": "https://ledger.example/waiting-lists",
+     "body": "Hospital waiting lists in the region grew for the third month running, with 41,000 patients now "
+             "waiting for planned operations, according to figures from the health board."},
+    {"title": "Waiting lists at the hospital trust start to shrink", "source": "Northshire Gazette",
+     "published_at": "2024-06-20", "url": "https://gazette.example/waiting-lists",
+     "body": "Hospital waiting lists for planned operations have started to fall at the hospital trust, "
+             "which says extra weekend theatre sessions cut the backlog by 3,000 patients."},
+    {"title": "River Wend flood defences: what the scheme means", "source": "Riverside Echo",
+     "published_at": "2024-05-01", "url": "https://echo.example/flood",
+     "body": "\n\n".join(p + " " + p for p in FLOOD_PARAS * 3)},
+    {"title": "Coastal town gets flood barrier funding", "source": "Coastal Post", "published_at": "2024-05-02",
+     "url": "https://coastal.example/flood",
+     "body": "Flood defence funding of £9m was confirmed for a new flood barrier and embankment on the river "
+             "at Saltmouth, after winter storms flooded the harbour."},
+    {"title": "Library opening hours extended", "source": "Northshire Gazette",
+     "url": "https://gazette.example/library",
+     "body": "The central library will open until 8pm on weekdays; hospital waiting lists were not discussed "
+             "at the meeting, which covered only libraries."},
+]
+
+
+def _write(folder: Path, records: list[dict], name: str = "news.jsonl") -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / name
+    path.write_text("\n".join(json.dumps(r) for r in records) + "\n", encoding="utf-8")
+    return folder
+
+
+@pytest.fixture(scope="module")
+def news_store(tmp_path_factory, embedder):
+    from ingest.pipeline import Ingestor
+    from vectorstore.config import StoreConfig
+    from vectorstore.store import NewsStore
+
+    root = tmp_path_factory.mktemp("retrieval")
+    store = NewsStore(StoreConfig(path=root / "s"), embedder)
+    report = Ingestor(store, progress=False).run([str(_write(root / "data", ARTICLES))])
+    assert report.ok, report.failed
+    return store
+
+
+@pytest.fixture(scope="module")
+def hybrid(news_store):
+    return HybridRetriever(news_store, dense="always")
+
+
+# --- pure helpers -------------------------------------------------------------------------------
+def test_chroma_where_matches_filters():
+    assert chroma_where(None, None) is None
+    where = chroma_where(SearchFilters(since="2024-01-02", kinds=("article",)), ["A"])
+    assert where == {"$and": [{"published_day": {"$gt": 0}}, {"published_day": {"$gte": 19724}},
+                              {"kind": {"$in": ["article"]}}, {"source": {"$in": ["A"]}}]}
+
+
+# --- search ---------------------------------------------------------------------------------------
+def test_figure_found_lexically_and_ranks_filled(hybrid):
+    results = hybrid.search("which road scheme costs £82m?", k=5)
+    top = results[0]
+    assert "£82m" in top.text
+    assert top.ranks["lexical"] == 1 and top.ranks["fused"] == 1
+    assert [p.ranks["fused"] for p in results] == list(range(1, len(results) + 1))
+    assert any("dense" in p.ranks for p in results)
+    for p in results:
+        assert p.score == p.scores["fused"]
+        if "dense" in p.ranks:
+            assert -1.0 <= p.scores["dense"] <= 1.0  # a cosine, as the answerer expects
+
+
+def test_date_filters_on_both_sides(hybrid):
+    results = hybrid.search("hospital waiting lists", k=10, filters=SearchFilters(since="2024-06-01"))
+    assert results
+    assert all(p.published[:10] >= "2024-06-01" for p in results)
+    assert any("dense" in p.ranks for p in results) and any("lexical" in p.ranks for p in results)
+    results = hybrid.search("hospital waiting lists", k=10, filters=SearchFilters(until="2024-05-01"))
+    assert results and all(p.published and p.published[:10] <= "2024-05-01" for p in results)
+    # an undated chunk is excluded only when a date filter is set
+    assert "Library opening hours extended" in {p.title for p in hybrid.search("library opening hours", k=10)}
+
+
+def test_kind_and_source_filters_on_both_sides(hybrid):
+    comments = hybrid.search("bypass waste of money", k=5, filters=SearchFilters(kinds=("comment",)))
+    assert comments and all(p.kind == "comment" for p in comments)
+    ledger = hybrid.search("waiting lists", k=10, filters=SearchFilters(sources=("the daily ledger",)))
+    assert ledger and all(p.source == "The Daily Ledger" for p in ledger)
+    assert any("dense" in p.ranks for p in ledger)
+
+
+def _scores(retriever, query):
+    return {p.chunk_id: (p.score, p.source, p.published[:10]) for p in retriever.search(query, k=20)}
+
+
+def test_named_outlet_is_boosted(news_store):
+    plain = HybridRetriever(news_store, dense="never", source_boost=0.0, date_boost=0.0)
+    boosted = HybridRetriever(news_store, dense="never")
+    query = "What did the Northshire Gazette say about hospital waiting lists for planned operations growing?"
+    before, after = _scores(plain, query), _scores(boosted, query)
+    for cid, (score, source, _day) in after.items():
+        extra = boosted.config.source_boost if source == "Northshire Gazette" else 0.0
+        assert score == pytest.approx(before[cid][0] + extra)
+    # the boost lifts a weaker Gazette chunk above the other outlet's
+    assert [p.source for p in plain.search(query, k=3)][0] == "The Daily Ledger"
+    assert [p.source for p in boosted.search(query, k=3)] == ["Northshire Gazette", "The Daily Ledger",
+                                                             "Northshire Gazette"]
+    # a lower-case mention is not taken for an outlet name
+    lower = _scores(boosted, query.replace("Northshire Gazette", "northshire gazette"))
+    assert all(s == pytest.approx(before[c][0]) for c, (s, _src, _d) in lower.items() if c in before)
+
+
+def test_named_date_is_boosted(news_store):
+    plain = HybridRetriever(news_store, dense="never", source_boost=0.0, date_boost=0.0)
+    boosted = HybridRetriever(news_store, dense="never")
+    for query, day in (("hospital waiting lists for planned operations, in the report of 20 June 2024", "2024-06-20"),
+                       ("hospital waiting lists for planned operations reported on April 10", "2024-04-10")):
+        before, after = _scores(plain, query), _scores(boosted, query)
+        assert any(d == day for _s, _src, d in after.values())
+        for cid, (score, _source, published) in after.items():
+            extra = boosted.config.date_boost if published == day else 0.0
+            assert score == pytest.approx(before[cid][0] + extra)
+
+
+def test_one_long_article_does_not_take_every_slot(hybrid):
+    results = hybrid.search("flood defence barrier embankment on the river", k=5)
+    docs = [p.doc_id for p in results]
+    assert max(docs.count(d) for d in docs) <= hybrid.config.per_doc_cap
+    assert "Coastal town gets flood barrier funding" in {p.title for p in results}
+
+
+def test_sources_and_langchain_adapter(hybrid):
+    assert {"The Daily Ledger", "Northshire Gazette", "Riverside Echo", "Coastal Post"} <= set(hybrid.sources)
+    docs = NewsRetriever(retriever=hybrid, k=2).invoke("£82m bypass")
+    assert len(docs) == 2
+    assert docs[0].metadata["source"] == "Northshire Gazette"
+    assert {"chunk_id", "doc_id", "title", "url", "published", "ranks", "scores"} <= set(docs[0].metadata)
+    docs = NewsRetriever(retriever=hybrid, k=5, filters=SearchFilters(kinds=("comment",))).invoke("bypass")
+    assert docs and all(d.metadata["kind"] == "comment" for d in docs)
+
+
+def test_make_retriever_plugs_into_a_users_langchain_chain(news_store, monkeypatch):
+    """The README's three lines: settings from the environment, a BaseRetriever, a chain."""
+    from langchain_core.retrievers import BaseRetriever
+    from langchain_core.runnables import RunnableLambda
+
+    from bot.retrieval.langchain import make_retriever
+
+    monkeypatch.setenv("NEWSDESK_STORE_DIR", str(news_store.config.path))
+    retriever = make_retriever(k=3)
+    assert isinstance(retriever, BaseRetriever)
+    chain = retriever | RunnableLambda(lambda docs: [d.metadata["title"] for d in docs])
+    titles = chain.invoke("£82m bypass")
+    assert titles[0] == "Council approves bypass for Northby" and len(titles) <= 3
+
+
+def test_concurrent_searches(hybrid):
+    errors: list[BaseException] = []
+
+    def work():
+        try:
+            for _ in range(5):
+                assert hybrid.search("hospital waiting lists", k=3)
+        except BaseException as exc:  # noqa: BLE001
+            errors.append(exc)
+
+    threads = [threading.Thread(target=work) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors
+
+
+def test_refresh_if_stale_picks_up_reingest(tmp_path, embedder):
+    from ingest.pipeline import Ingestor
+    from vectorstore.config import StoreConfig
+    from vectorstore.store import NewsStore
+
+    store = NewsStore(StoreConfig(path=tmp_path / "s"), embedder)
+    data = _write(tmp_path / "data", ARTICLES[:1])
+    assert Ingestor(store, progress=False).run([str(data)]).ok
+    retriever = HybridRetriever(store, dense="never", refresh_interval=0.0)
+    assert not any("zebra" in p.text for p in retriever.search("zebra crossing outside the school", k=5))
+    assert retriever.refresh_if_stale() is False  # nothing changed
+    _write(data, [{"title": "New zebra crossing", "source": "Northshire Gazette", "published_at": "2024-07-01",
+                   "url": "https://gazette.example/zebra",
+                   "body": "A zebra crossing will be painted outside the primary school on Elm Road."}], "more.jsonl")
+    assert Ingestor(store, progress=False).run([str(data)]).ok
+    assert retriever.refresh_if_stale(wait=True) is True
+    assert "zebra" in retriever.search("zebra crossing outside the school", k=5)[0].text
+    assert retriever.refresh_if_stale() is False
+
+    # as a running bot does it: the rebuild happens in the background, questions don't wait
+    _write(data, [{"title": "Library reopens", "source": "Northshire Gazette", "published_at": "2024-07-02",
+                   "url": "https://gazette.example/library",
+                   "body": "The Elm Road library reopens on Monday after a two-year refurbishment."}], "third.jsonl")
+    assert Ingestor(store, progress=False).run([str(data)]).ok
+    old_index = retriever.index()
+    assert retriever.refresh_if_stale() is True  # started, not finished
+    assert retriever.refresh_if_stale() is False  # one rebuild at a time
+    retriever.wait_for_refresh(timeout=60)
+    assert retriever.index() is not old_index
+    assert "library" in retriever.search("library reopens after refurbishment", k=5)[0].text

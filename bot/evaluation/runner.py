@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import hashlib
-import time
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from ..answer import Answer
 from ..chain import AnswerChain, AskOptions, build_chain
 from ..settings import Settings
 from .metrics import QAResult, RetrievalReport, check_qa, evaluate_multihop, load_multihop_queries, load_qa
@@ -45,30 +45,34 @@ def eval_store(settings: Settings, corpus: Path, *, progress: bool = False) -> N
 
 
 def run_multihop(settings: Settings, corpus: Path, queries: Path, *, limit: int | None = None,
-                 progress: bool = False) -> RetrievalReport:
-    """Ingest the corpus into its cached store (a no-op when cached), then run the protocol."""
+                 progress: bool = False, k: int = 10) -> RetrievalReport:
+    """Ingest the corpus into its cached store (a no-op when cached), then run the protocol.
+
+    Each question is answered once by the production chain from its top `k` passages;
+    the retrieval metrics score those passages and the answer metrics the answer.
+    """
     store = eval_store(settings, corpus, progress=progress)
-    cfg = store.config
     chain = build_chain(settings, store)
-    retriever = chain.retriever
     items = load_multihop_queries(queries)[:limit]
     latencies: list[float] = []
+    answers: dict[str, Answer] = {}
+
+    def answer(question: str) -> Answer:
+        reply = chain.ask(question, AskOptions(k=k))
+        latencies.append(reply.timings.get("retrieve_ms", 0.0))
+        answers[question] = reply
+        return reply
 
     def search(question: str) -> list[str]:
-        t0 = time.perf_counter()
-        passages = retriever.search(question, k=10)
-        latencies.append((time.perf_counter() - t0) * 1000)
-        return [p.text for p in passages]
-
-    def answerable(question: str) -> bool:
-        return chain.ask(question).found
+        reply = answers.pop(question, None) or answer(question)
+        return [p.text for p in reply.passages]
 
     bar = None
     if progress:
         from tqdm import tqdm
 
         bar = tqdm(total=len(items), unit="q", desc="questions")
-    result = evaluate_multihop(search, items, cfg.chunk_tokens, answerable=answerable,
+    result = evaluate_multihop(search, items, store.config.chunk_tokens, answer=answer,
                                progress=bar.update if bar else None)
     if bar:
         bar.close()

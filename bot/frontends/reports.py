@@ -44,16 +44,24 @@ def print_stats(stats: StoreStats, console: Console | None = None) -> None:
 
 
 def print_retrieval_report(report, console: Console | None = None) -> None:  # noqa: ANN001 - RetrievalReport
-    """The output of `newsdesk eval multihop`."""
+    """The output of `newsdesk eval multihop`: retrieval, complete evidence and answer metrics per type."""
     console = console or Console()
     table = Table(title=f"MultiHop-RAG: {report.n} questions, chunks of at most {report.chunk_tokens} tokens")
-    for col in ("type", "n", "Hits@4", "Hits@10", "MRR@10", "MAP@10"):
-        table.add_column(col, justify="left" if col == "type" else "right")
+    columns = [("Hits@4", "hits_at_4"), ("Hits@10", "hits_at_10"), ("MRR@10", "mrr_at_10"), ("MAP@10", "map_at_10"),
+               ("complete@4", "complete_at_4"), ("complete@10", "complete_at_10"),
+               ("quotes fact", "answer_quotes_fact"), ("cites all", "answer_cites_all"),
+               ("inference answer", "inference_answer")]
+    table.add_column("type")
+    table.add_column("n", justify="right")
+    for name, _ in columns:
+        table.add_column(name, justify="right")
+
+    def cell(value: object) -> str:
+        return f"{value:.3f}" if isinstance(value, float) else "—"
+
     for qtype, m in report.per_type.items():
-        table.add_row(qtype, str(m["n"]), f"{m['hits_at_4']:.3f}", f"{m['hits_at_10']:.3f}",
-                      f"{m['mrr_at_10']:.3f}", f"{m['map_at_10']:.3f}")
-    table.add_row("all", str(report.n), f"{report.hits_at_4:.3f}", f"{report.hits_at_10:.3f}",
-                  f"{report.mrr_at_10:.3f}", f"{report.map_at_10:.3f}", style="bold")
+        table.add_row(qtype, str(m["n"]), *(cell(m.get(key)) for _, key in columns))
+    table.add_row("all", str(report.n), *(cell(getattr(report, key)) for _, key in columns), style="bold")
     console.print(table)
     if report.null_refused is not None:
         console.print(f"null questions refused: {report.null_refused:.1%}; "

@@ -12,7 +12,7 @@ from datetime import date
 from ingest.dates import EPOCH, day_date, day_number, parse_date
 
 __all__ = ["EPOCH", "MONTHS", "MONTH_NAMES", "MONTH_PATTERN", "WEEKDAY_NAMES", "MentionedDate", "day_date", "day_number",
-           "filter_day_number", "find_dates", "near_date", "parse_user_date"]
+           "filter_day_number", "find_date_spans", "find_dates", "near_date", "parse_user_date"]
 
 MONTH_NAMES = ("january february march april may june july august september october november "
                "december").split()
@@ -43,9 +43,9 @@ def filter_day_number(iso: str | None) -> int | None:
         raise ValueError(f"not an ISO date: {iso!r} (use YYYY-MM-DD)") from None
 
 
-def find_dates(text: str) -> list[MentionedDate]:
-    """Dates mentioned in a text as (year or None, month, day), in order of appearance."""
-    found: list[tuple[int, MentionedDate]] = []
+def find_date_spans(text: str) -> list[tuple[MentionedDate, int]]:
+    """Dates mentioned in a text as ((year or None, month, day), start offset), in order."""
+    found: list[tuple[MentionedDate, int]] = []
     taken: list[tuple[int, int]] = []
     for pattern, order in _DATE_PATTERNS:
         for m in pattern.finditer(text):
@@ -60,8 +60,13 @@ def find_dates(text: str) -> list[MentionedDate]:
             except ValueError:
                 continue
             taken.append((m.start(), m.end()))
-            found.append((m.start(), (year, month, day)))
-    return [d for _, d in sorted(found, key=lambda x: x[0])]
+            found.append(((year, month, day), m.start()))
+    return sorted(found, key=lambda x: x[1])
+
+
+def find_dates(text: str) -> list[MentionedDate]:
+    """Dates mentioned in a text as (year or None, month, day), in order of appearance."""
+    return [d for d, _ in find_date_spans(text)]
 
 
 def near_date(day: date, dates: list[MentionedDate], window: int) -> bool:

@@ -98,16 +98,19 @@ class OutletNames:
     def mentioned_in(self, text: str) -> list[str]:
         """Outlets of the store named in a text, in order of first mention ("the age of",
         all lower case, is not The Age)."""
-        found: list[str] = []
+        return [source for source, _ in self.mention_spans(text)]
+
+    def mention_spans(self, text: str) -> list[tuple[str, int]]:
+        """(outlet, offset of its first mention) for the store's outlets a text names, in order."""
+        found: dict[str, int] = {}
         if self._rx is None:
-            return found
+            return []
         for m in self._rx.finditer(text):
             if m.group(0) == m.group(0).lower():
                 continue
             for source in sorted(self.aliases[m.group(0).lower()]):
-                if source not in found:
-                    found.append(source)
-        return found
+                found.setdefault(source, m.start())
+        return list(found.items())
 
     def resolve(self, wanted: Iterable[str]) -> list[str]:
         """Outlet names as stored, for names typed by users (case-insensitive, aliases allowed)."""

@@ -36,10 +36,12 @@ from vectorstore.passage import Passage
 from vectorstore.store import NewsStore
 
 from ..language.dates import find_dates, near_date
+from ..language.parts import question_parts
 from ..language.questions import asks_about_readers, split_clauses
 from ..language.terms import terms
 from .filters import SearchFilters, chroma_where
 from .lexical import LexicalIndex, LiveLexicalIndex
+from .multipart import search_parts
 
 
 @dataclass(frozen=True)
@@ -56,6 +58,9 @@ class RetrievalConfig:
     dense_max_terms: int = 16  # "auto": questions with at most this many terms use the encoder
     per_doc_cap: int = 3  # most chunks of one document in the top k (at least k // 2)
     comment_weight: float = 0.7  # readers' comments weigh this much unless the question is about readers
+    part_slots: int = 2  # multi-part questions: rounds of each part's best passages after the lead (0 = off)
+    part_lead: int = 2  # ... placed after this many of the whole question's best
+    part_window_days: int = 1  # a part's date filter: within this many days
     k1: float = 1.2  # BM25 term-frequency saturation
     b: float = 0.75  # BM25 length normalisation
 
@@ -110,6 +115,12 @@ class HybridRetriever:
         cosine similarity, scores["lexical"] the BM25 score of the whole question.
         """
         found = self.ranked(query, k, filters)
+        if self.config.part_slots > 0:
+            parts = question_parts(query, self.index().outlets)
+            if parts:
+                found = search_parts(lambda q, n, f: self.ranked(q, n, f), parts, found, k, filters,
+                                     lead=self.config.part_lead, slots=self.config.part_slots,
+                                     window_days=self.config.part_window_days)
         if about_readers is None:
             about_readers = asks_about_readers(query)
         if about_readers and (filters is None or filters.kinds is None):

@@ -1,0 +1,86 @@
+"""The parts of a question that spans several articles: one per outlet or date it names.
+
+"Does the TechCrunch article say A, while The Verge reports B?" has two parts: TechCrunch
+with "the TechCrunch article say A" and The Verge with "The Verge reports B". "Which
+company, covered by Engadget and Polygon, is ...?" has two parts with the whole question
+as their text, one per outlet. "Has TechCrunch's report of October 2 changed by the one
+of October 7?" has two parts, one per date (both TechCrunch).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from .dates import MentionedDate, find_date_spans
+from .outlets import OutletNames
+from .terms import question_terms
+
+# where a question turns from one part to the next
+_PART_BREAK = re.compile(r"\s*[;?]\s*|,\s*(?:while|whereas|but|and|or|compared (?:to|with)|"
+                         r"in contrast to|unlike)\s+|\s+(?:while|whereas|compared (?:to|with)|in contrast to|"
+                         r"than|and (?:the|a|an|one|that|another|what|how|whether))\s+", re.I)
+MIN_PART_TERMS = 3  # a segment with fewer content terms than this is not a part on its own
+
+
+@dataclass(frozen=True)
+class QuestionPart:
+    """One part of a question: the text to search for, and the outlet or date it is about."""
+
+    text: str
+    outlet: str | None = None  # the outlet's name as stored
+    date: MentionedDate | None = None
+    position: int = 0  # where the part's anchor appears in the question
+
+
+def _segments(question: str) -> list[tuple[int, int]]:
+    """(start, end) of the question's segments between part breaks."""
+    spans, start = [], 0
+    for m in _PART_BREAK.finditer(question):
+        if m.start() > start:
+            spans.append((start, m.start()))
+        start = m.end()
+    if start < len(question):
+        spans.append((start, len(question)))
+    return spans
+
+
+def _segment_text(question: str, position: int, segments: list[tuple[int, int]], outlets: OutletNames) -> str:
+    """The segment holding `position`, or the whole question when that segment says too
+    little besides naming outlets ("covered by Fortune and The Verge")."""
+    for start, end in segments:
+        if start <= position < end:
+            text = question[start:end].strip()
+            names = {t for o in outlets.mentioned_in(text) for t in question_terms(o)}
+            return text if len(set(question_terms(text)) - names) >= MIN_PART_TERMS else question
+    return question
+
+
+def question_parts(question: str, outlets: OutletNames) -> list[QuestionPart]:
+    """One part per distinct outlet and per distinct date the question names, in the
+    question's order; an empty list when it names fewer than two (nothing to split)."""
+    segments = _segments(question)
+    anchors: list[QuestionPart] = []
+    for outlet, position in outlets.mention_spans(question):
+        if all(a.outlet != outlet for a in anchors):
+            anchors.append(QuestionPart(_segment_text(question, position, segments, outlets), outlet=outlet,
+                                        position=position))
+    named = [a.outlet for a in anchors]
+    dates = find_date_spans(question)
+    if len({d for d, _ in dates}) < 2:
+        dates = []  # one date is not a part of its own (the date boost weighs it)
+    for date, position in dates:
+        if all(a.date != date for a in anchors):
+            here = outlets.mentioned_in(_segment_of(question, position, segments))
+            outlet = here[0] if len(here) == 1 else named[0] if len(named) == 1 else None
+            anchors.append(QuestionPart(_segment_text(question, position, segments, outlets), outlet=outlet, date=date,
+                                        position=position))
+    dated = [a for a in anchors if a.date is not None]
+    if len(dated) >= 2:  # "the October 2 report and the October 7 one": the dates are the parts
+        anchors = dated + [a for a in anchors if a.date is None and all(d.outlet != a.outlet for d in dated)]
+    anchors.sort(key=lambda a: a.position)
+    return anchors if len(anchors) >= 2 else []
+
+
+def _segment_of(question: str, position: int, segments: list[tuple[int, int]]) -> str:
+    return next((question[start:end] for start, end in segments if start <= position < end), question)

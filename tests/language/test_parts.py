@@ -1,0 +1,57 @@
+"""Question parts: one per outlet or date a question names."""
+
+from __future__ import annotations
+
+from bot.language.outlets import OutletNames
+from bot.language.parts import question_parts
+from bot.retrieval.multipart import merge_parts, part_filters
+from bot.retrieval.filters import SearchFilters
+from vectorstore.passage import Passage
+
+OUTLETS = OutletNames(["TechCrunch", "The Verge", "Fortune", "Cnbc | World Business News Leader"])
+
+
+def test_a_comparison_has_one_part_per_outlet_with_its_own_clause():
+    q = ("Does the TechCrunch article say that FTX hid losses from investors, while The Verge reports "
+         "that the jury deliberated for four hours?")
+    parts = question_parts(q, OUTLETS)
+    assert [p.outlet for p in parts] == ["TechCrunch", "The Verge"]
+    assert "FTX hid losses" in parts[0].text and "jury" not in parts[0].text
+    assert "jury deliberated" in parts[1].text
+
+
+def test_outlets_listed_together_share_the_whole_question():
+    q = "Which company, covered by Fortune and The Verge, is releasing a handheld console on November 16?"
+    parts = question_parts(q, OUTLETS)
+    assert [p.outlet for p in parts] == ["Fortune", "The Verge"]
+    assert all(p.text == q for p in parts)
+
+
+def test_two_dates_of_one_outlet_are_two_parts():
+    q = ("Has TechCrunch's portrayal of the trial remained consistent between the report published on "
+         "October 2, 2023, and the one published on October 7, 2023?")
+    parts = question_parts(q, OUTLETS)
+    assert [(p.outlet, p.date) for p in parts] == [("TechCrunch", (2023, 10, 2)), ("TechCrunch", (2023, 10, 7))]
+    assert part_filters(parts[1], None, 1) == SearchFilters(since="2023-10-06", until="2023-10-08",
+                                                           sources=("TechCrunch",))
+
+
+def test_a_single_outlet_question_is_not_split():
+    assert question_parts("What did TechCrunch report about FTX's collapse?", OUTLETS) == []
+
+
+def test_a_users_own_filters_are_kept():
+    q = "Does Fortune say A about the markets, while The Verge says B about the phones?"
+    fortune = question_parts(q, OUTLETS)[0]
+    assert part_filters(fortune, SearchFilters(sources=("The Verge",)), 1) is None
+
+
+def _p(cid: str) -> Passage:
+    return Passage(chunk_id=cid, text=cid, doc_id=cid)
+
+
+def test_merge_gives_each_part_a_slot_after_the_lead():
+    main = [_p(x) for x in "abcdef"]
+    merged = merge_parts(main, [[_p("x"), _p("y")], [_p("b"), _p("z")]], k=6, lead=1, slots=2)
+    assert [p.chunk_id for p in merged] == ["a", "x", "b", "y", "z", "c"]
+    assert [p.ranks["fused"] for p in merged] == [1, 2, 3, 4, 5, 6]

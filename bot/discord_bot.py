@@ -165,6 +165,8 @@ class NewsdeskBot(discord.Client):
         self.gate = ConcurrencyGate(settings.max_concurrency, settings.max_queue)
         self.records: OrderedDict[int, AnswerRecord] = OrderedDict()
         self.reingest_task: asyncio.Task | None = None
+        self.sync_task: asyncio.Task | None = None  # the background sync (NEWSDESK_SYNC_EVERY)
+        self.sync_running = False
         redactor = RedactSecrets(secrets_of(settings))
         self._redact = redactor.redact
         for old in [f for f in log.filters if isinstance(f, RedactSecrets)]:
@@ -173,9 +175,11 @@ class NewsdeskBot(discord.Client):
         _register_commands(self)
 
     async def setup_hook(self) -> None:
-        """Register the persistent feedback buttons and sync slash commands (test guild, or globally)."""
+        """Register the persistent feedback buttons, start the background sync when
+        NEWSDESK_SYNC_EVERY is set, and sync slash commands (test guild, or globally)."""
         if self.feedback is not None:
             self.add_view(FeedbackView(self))
+        self.start_background_sync()
         if self.settings.discord_test_guild:
             guild = discord.Object(id=self.settings.discord_test_guild)
             self.tree.copy_global_to(guild=guild)
@@ -345,6 +349,34 @@ class NewsdeskBot(discord.Client):
             return None
 
     # --- admin -------------------------------------------------------------------------------
+    def start_background_sync(self) -> asyncio.Task | None:
+        """Sync the sources every NEWSDESK_SYNC_EVERY in a worker thread (skipped while /reingest runs)."""
+        if not self.settings.sync_every or self.reingest_fn is None or self.sync_task is not None:
+            return None
+        from ingest.sync import parse_interval, run_periodically
+
+        def job() -> Any:
+            self.sync_running = True
+            try:
+                return self.reingest_fn()
+            finally:
+                self.sync_running = False
+
+        def done(report: Any) -> None:
+            log.info("background sync: %s added, %s updated, %s unchanged, %s removed, %s failed",
+                     report.added, report.updated, report.unchanged, report.removed, len(report.failed))
+            for failure in report.failed[:10]:
+                log.warning("background sync: %s: %s", failure.path, failure.reason)
+
+        def failed(exc: BaseException) -> None:
+            log.warning("background sync failed [error %s]: %s", new_error_id(), exc)
+
+        busy = lambda: self.reingest_task is not None and not self.reingest_task.done()  # noqa: E731
+        self.sync_task = asyncio.create_task(
+            run_periodically(parse_interval(self.settings.sync_every), job, is_busy=busy, on_result=done,
+                             on_error=failed), name="newsdesk-sync")
+        return self.sync_task
+
     async def run_reingest(self, interaction: discord.Interaction) -> None:
         """Run the re-ingest in a worker thread and post its summary (answering goes on meanwhile)."""
         started = time.monotonic()
@@ -434,18 +466,18 @@ def _register_commands(bot: NewsdeskBot) -> None:
 
     @bot.tree.command(name="reingest")
     async def reingest(interaction: discord.Interaction) -> None:
-        """Re-read the coverage folder into the index (server admins only)."""
+        """Re-read the sources (folders, feeds, sitemaps) into the index (server admins only)."""
         refusal = bot.location_refusal(interaction.guild, interaction.channel)
         if not refusal and not bot.is_admin(interaction.user):
             refusal = ADMIN_REFUSAL
         if not refusal and bot.reingest_fn is None:
             refusal = "Re-ingest isn't available in this deployment."
-        if not refusal and bot.reingest_task is not None and not bot.reingest_task.done():
+        if not refusal and ((bot.reingest_task is not None and not bot.reingest_task.done()) or bot.sync_running):
             refusal = "A re-ingest is already running; its summary will be posted when it finishes."
         if refusal:
             await refuse(interaction, refusal)
             return
-        await interaction.response.send_message("Re-ingesting the coverage folder; I keep answering meanwhile "
+        await interaction.response.send_message("Re-ingesting the sources; I keep answering meanwhile "
                                                 "and will post a summary here.", allowed_mentions=NO_MENTIONS)
         bot.reingest_task = asyncio.create_task(bot.run_reingest(interaction), name="newsdesk-reingest")
 
@@ -472,10 +504,12 @@ def run_bot(settings: Settings) -> None:
     chain = build_chain(settings)
     store = chain.retriever.store
 
-    def reingest() -> Any:
+    def reingest() -> Any:  # /reingest and the background sync: the same sources as `newsdesk sync`
+        from ingest.sync import sync_once
+
         ingestor = Ingestor(store, default_source=settings.default_source,
                             max_file_bytes=int(settings.max_file_mb * 1_000_000), progress=False)
-        return ingestor.run([str(settings.source_dir)])
+        return sync_once(ingestor, settings.sync_sources, crawl=settings.crawl, prune=settings.sync_prune)
 
     feedback = FeedbackLog(settings.feedback_path)
     chain.warm_up()  # the first question should not pay for loading the model

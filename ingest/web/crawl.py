@@ -247,7 +247,7 @@ class WebCrawl:
         if not found:
             raise ListingError("a home page with no sitemap in robots.txt and no linked feed; "
                                "give the URL of an article, a feed or a sitemap")
-        log.info("%s: following %d %s(s): %s", seed, len(found), kind, ", ".join(found[:5]))
+        log.debug("%s: following %d %s(s): %s", seed, len(found), kind, ", ".join(found[:5]))
         for url in found[:5]:
             if url in visited:
                 continue
@@ -362,9 +362,9 @@ class WebCrawl:
                     nxt = next(queue, None)
                     if nxt is not None:
                         futures.add(self._submit(pool, nxt, known.get(nxt.url)))
-                if len(group) >= self.config.group_pages:
-                    self._flush(group)
-                    group = []
+                    if len(group) >= self.config.group_pages:
+                        self._flush(group)
+                        group = []
             self._flush(group)
         finally:
             pool.shutdown(wait=True, cancel_futures=True)

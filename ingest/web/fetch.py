@@ -320,7 +320,7 @@ class Fetcher:
                 gate.leave()
             attempt += 1
             wait = wait * (1 + random.random() * 0.1)  # noqa: S311 - jitter, not security
-            log.info("retrying %s in %.1f s (%s)", url, wait, last_error)
+            log.debug("retrying %s in %.1f s (%s)", url, wait, last_error)
             time.sleep(wait)
 
     def _once(self, url: str, headers: dict[str, str], accept: tuple[str, ...],

@@ -21,6 +21,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import sys
+import threading
 from collections import defaultdict
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
@@ -102,6 +103,7 @@ class WebCrawl:
         self.since_skipped = 0
         self.fetcher: Fetcher | None = None
         self.state: CrawlState | None = None
+        self._lock = threading.Lock()
 
     # --- hosts ---------------------------------------------------------------------------------
     def host_allowed(self, host: str) -> bool:
@@ -115,7 +117,8 @@ class WebCrawl:
 
     def _fetch_error(self, url: str, exc: FetchError) -> None:
         if exc.host_down:
-            self.down_urls[origin_of(url)] += 1  # one line per host, at the end
+            with self._lock:
+                self.down_urls[origin_of(url)] += 1  # one line per host, at the end
         else:
             self._fail(url, exc.reason)
 
@@ -131,7 +134,7 @@ class WebCrawl:
         self.state = CrawlState(state_path_for(self.ingestor, cfg))
         self.fetcher = Fetcher(cfg, host_allowed=self.host_allowed)
         try:
-            reads = [self._read_seed(seed) for seed in seeds]
+            reads = self._read_seeds(seeds)
             targets = self._select(seeds, reads)
             self._crawl(targets)
             if self.prune:
@@ -159,6 +162,22 @@ class WebCrawl:
                                         "were not fetched (--since)")
 
     # --- seeds, feeds and sitemaps -------------------------------------------------------------
+    def _read_seeds(self, seeds: list[str]) -> list[_SeedRead]:
+        """Read the seeds in parallel (each host's gate still spaces its requests); failures are
+        reported in the order the seeds were given."""
+        if len(seeds) == 1:
+            return [self._read_seed(seeds[0])]
+        from ..pipeline import FileFailure
+
+        before = len(self.report.failed)
+        with ThreadPoolExecutor(max_workers=min(len(seeds), 8), thread_name_prefix="newsdesk-seeds") as pool:
+            reads = list(pool.map(self._read_seed, seeds))
+        order = {seed: n for n, seed in enumerate(seeds)}
+        new: list[FileFailure] = self.report.failed[before:]
+        new.sort(key=lambda f: order.get(f.path, len(order)))
+        self.report.failed[before:] = new
+        return reads
+
     def _read_seed(self, seed: str) -> _SeedRead:
         read = _SeedRead(seed)
         try:

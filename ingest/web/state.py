@@ -15,11 +15,25 @@ the next one even when the feed has moved on meanwhile.
 
 from __future__ import annotations
 
+import functools
 import json
 import sqlite3
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, Callable, TypeVar
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _serialised(method: F) -> F:
+    """One connection shared by the crawl's threads: one statement at a time."""
+    @functools.wraps(method)
+    def locked(self: "CrawlState", *args: Any, **kwargs: Any) -> Any:
+        with self._lock:
+            return method(self, *args, **kwargs)
+    return locked  # type: ignore[return-value]
 
 SCHEMA_VERSION = 1
 
@@ -79,13 +93,14 @@ class CrawlStateError(RuntimeError):
 
 
 class CrawlState:
-    """The crawl state in `path` (created on first use). One connection, one thread."""
+    """The crawl state in `path` (created on first use). One connection; thread-safe."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
+        self._lock = threading.RLock()
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            self.db = sqlite3.connect(str(path), timeout=30)
+            self.db = sqlite3.connect(str(path), timeout=30, check_same_thread=False)
             self.db.execute("PRAGMA journal_mode=WAL")
             self.db.execute("PRAGMA synchronous=NORMAL")
             version = self.db.execute("PRAGMA user_version").fetchone()[0]
@@ -97,16 +112,19 @@ class CrawlState:
         except sqlite3.Error as exc:
             raise CrawlStateError(f"cannot open the crawl state {path}: {exc}") from None
 
+    @_serialised
     def close(self) -> None:
         """Commit and close."""
         self.db.commit()
         self.db.close()
 
+    @_serialised
     def commit(self) -> None:
         """Make the changes so far durable."""
         self.db.commit()
 
     # --- pages ----------------------------------------------------------------------------
+    @_serialised
     def page(self, url: str) -> PageState | None:
         """The row of one page, or None."""
         row = self.db.execute(
@@ -114,6 +132,7 @@ class CrawlState:
             "FROM pages WHERE url = ?", (url,)).fetchone()
         return PageState(*row) if row else None
 
+    @_serialised
     def pages(self, urls: list[str]) -> dict[str, PageState]:
         """The rows of many pages (those that exist)."""
         found: dict[str, PageState] = {}
@@ -126,6 +145,7 @@ class CrawlState:
                 found[row[0]] = PageState(*row)
         return found
 
+    @_serialised
     def note_listed(self, url: str, seed: str, date: str) -> None:
         """A seed lists this page: a new row is `pending`; a known one records the seed."""
         self.db.execute(
@@ -133,6 +153,7 @@ class CrawlState:
             "ON CONFLICT(url) DO UPDATE SET seed = excluded.seed, listed_date = excluded.listed_date",
             (url, seed, date))
 
+    @_serialised
     def unfinished(self, seeds: list[str]) -> list[PageState]:
         """Pages of these seeds that an earlier run listed but never ingested."""
         if not seeds:
@@ -143,6 +164,7 @@ class CrawlState:
             f"FROM pages WHERE status = 'pending' AND seed IN ({marks})", seeds)
         return [PageState(*row) for row in rows]
 
+    @_serialised
     def listed_by(self, seeds: list[str]) -> list[PageState]:
         """Every page whose last listing was by one of these seeds."""
         if not seeds:
@@ -153,6 +175,7 @@ class CrawlState:
             f"FROM pages WHERE seed IN ({marks})", seeds)
         return [PageState(*row) for row in rows]
 
+    @_serialised
     def done(self, url: str, *, doc_id: str, etag: str, last_modified: str, content_hash: str,
              seed: str) -> None:
         """The page's documents are in the store, as of this body."""
@@ -163,6 +186,7 @@ class CrawlState:
             "status = 'done', seed = excluded.seed, checked_at = excluded.checked_at, error = ''",
             (url, doc_id, etag, last_modified, content_hash, seed, time.time()))
 
+    @_serialised
     def checked(self, url: str, *, etag: str = "", last_modified: str = "") -> None:
         """The page was found unchanged; keep newer validators when the server sent them."""
         self.db.execute(
@@ -170,6 +194,7 @@ class CrawlState:
             "last_modified = CASE WHEN ? != '' THEN ? ELSE last_modified END WHERE url = ?",
             (time.time(), etag, etag, last_modified, last_modified, url))
 
+    @_serialised
     def failed(self, url: str, reason: str, *, gone: bool = False) -> None:
         """The last try failed (`gone`: 404/410). A page never ingested stays pending-able."""
         self.db.execute(
@@ -177,11 +202,13 @@ class CrawlState:
             "status = CASE WHEN ? THEN 'gone' WHEN status = 'done' THEN 'done' ELSE 'error' END WHERE url = ?",
             (reason[:300], time.time(), 1 if gone else 0, url))
 
+    @_serialised
     def forget(self, url: str) -> None:
         """The page was pruned from the store."""
         self.db.execute("DELETE FROM pages WHERE url = ?", (url,))
 
     # --- feeds and sitemaps ------------------------------------------------------------------
+    @_serialised
     def listing(self, url: str) -> ListingState | None:
         """A feed or sitemap as last read, or None."""
         row = self.db.execute("SELECT url, kind, etag, last_modified, entries FROM listings WHERE url = ?",
@@ -194,6 +221,7 @@ class CrawlState:
             return None
         return ListingState(row[0], row[1], row[2], row[3], entries)  # type: ignore[arg-type]
 
+    @_serialised
     def save_listing(self, url: str, kind: str, etag: str, last_modified: str,
                      entries: list[tuple[str, str]]) -> None:
         """Remember a feed or sitemap's validators and entries."""
@@ -203,6 +231,7 @@ class CrawlState:
             "last_modified = excluded.last_modified, entries = excluded.entries, checked_at = excluded.checked_at",
             (url, kind, etag, last_modified, json.dumps(entries), time.time()))
 
+    @_serialised
     def counts(self) -> dict[str, int]:
         """Pages per status (for reports and tests)."""
         return dict(self.db.execute("SELECT status, COUNT(*) FROM pages GROUP BY status").fetchall())

@@ -23,3 +23,13 @@ def crawl_config(tmp_path) -> CrawlConfig:
     """Polite but quick: small delays and timeouts, one retry."""
     return CrawlConfig(contact="crawler-tests@newsdesk.example", delay=0.01, per_host=4, timeout=1.0, retries=1,
                        backoff=0.05, max_retry_after=5.0, group_pages=4)
+
+
+@pytest.fixture
+def shared_model(monkeypatch, embedder):
+    """`newsdesk` commands run in-process reuse the session's loaded model instead of loading
+    their own (the command itself is unchanged: it still builds its store from the settings)."""
+    import vectorstore.store
+
+    monkeypatch.setattr(vectorstore.store, "Embedder", lambda *args, **kwargs: embedder)
+    return embedder

@@ -122,7 +122,7 @@ def test_crawl_recrawl_edit_prune_and_cite(site, crawl_config, store_factory):
     assert answer.citations[0].url == site.base + kettlebridge
 
 
-def test_bad_input_is_reported_per_url_and_the_rest_is_ingested(site, tmp_path, monkeypatch):
+def test_bad_input_is_reported_per_url_and_the_rest_is_ingested(site, tmp_path, monkeypatch, shared_model):
     site.slow_seconds = 2.0
     monkeypatch.setenv("NEWSDESK_CRAWL_TIMEOUT", "0.4")
     monkeypatch.setenv("NEWSDESK_CRAWL_RETRIES", "1")
@@ -166,8 +166,8 @@ def test_bad_input_is_reported_per_url_and_the_rest_is_ingested(site, tmp_path, 
 
 def test_a_crash_half_way_loses_nothing_and_the_next_run_resumes(site, crawl_config, store_factory, monkeypatch):
     store = store_factory("crash")
-    config = crawl_config.with_(group_pages=2, per_host=1)
-    feed = site.base + "/feed.rss"
+    config = crawl_config.with_(group_pages=1, per_host=1)
+    feed = site.base + "/atom.xml"
     calls = {"n": 0}
     real_upsert = store.upsert
 
@@ -184,22 +184,23 @@ def test_a_crash_half_way_loses_nothing_and_the_next_run_resumes(site, crawl_con
     state = CrawlState(state_path_for(Ingestor(store, progress=False), config))
     counts = state.counts()
     state.close()
-    assert len(written) == 4  # two groups of two pages made it before the crash
-    assert counts == {"done": 4, "pending": 3}  # and the state says exactly that
+    assert len(written) == 2  # two pages made it before the crash
+    assert counts == {"done": 2, "pending": 4}  # and the state says exactly that
 
     # meanwhile the feed moved on: it no longer lists the pages that were not reached
-    listed = site.public()[:7]
-    monkeypatch.setattr(site, "public", lambda: listed[:4])
+    everything = site.public()
+    listed = everything[7:]  # what the Atom feed listed
+    monkeypatch.setattr(site, "public", lambda: everything[:7] + listed[:3])
     monkeypatch.setattr(store, "upsert", real_upsert)
     resumed = Ingestor(store, progress=False).run([feed], crawl=config)
     assert resumed.ok, resumed.failed
     assert {d.split("#")[0] for d in store.doc_records()} == {
         f"url:{site.base.split('://')[1]}{a.path}" for a in listed}
-    still_listed = {f"url:{site.base.split('://')[1]}{a.path}" for a in listed[:4]}
+    still_listed = {f"url:{site.base.split('://')[1]}{a.path}" for a in listed[:3]}
     # the pages written before the crash are not embedded again (those still listed answer 304) ...
     assert resumed.pages_not_modified == len(written & still_listed) and resumed.updated == 0
     # ... and every page that was pending is fetched, listed or not
-    assert resumed.pages == len(written & still_listed) + 3
+    assert resumed.pages == len(written & still_listed) + 4
     assert resumed.added == sum(1 for d in store.doc_records() if d.split("#")[0] not in written)
 
 

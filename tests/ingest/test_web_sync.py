@@ -107,7 +107,7 @@ def test_sync_once_over_a_folder_and_a_feed(site, crawl_config, store_factory, t
 
 
 @pytest.mark.slow
-def test_newsdesk_sync_command_reads_newsdesk_sources(site, tmp_path, monkeypatch):
+def test_newsdesk_sync_command_reads_newsdesk_sources(site, tmp_path, monkeypatch, shared_model):
     from bot.cli import app
 
     root = logging.getLogger()

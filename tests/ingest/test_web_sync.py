@@ -179,3 +179,18 @@ async def test_discord_bot_runs_the_background_sync_and_reingest_waits_for_it(tm
         assert not bot.sync_running
     finally:
         sync_module.run_periodically = original
+
+
+def test_every_new_setting_is_documented():
+    from bot.settings import Settings
+    from tests.conftest import ROOT
+
+    env_example = (ROOT / ".env.example").read_text(encoding="utf-8")
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    keys = [alias for name, field in Settings.model_fields.items()
+            if name.startswith(("crawl_", "sync_")) or name == "sources"
+            for alias in field.validation_alias.choices]
+    assert len(keys) == 14
+    for key in keys:
+        assert f"\n{key}=" in env_example, key
+        assert f"`{key}`" in readme, key

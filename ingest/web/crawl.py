@@ -113,7 +113,7 @@ class WebCrawl:
     def _fail(self, url: str, reason: str) -> None:
         from ..pipeline import FileFailure
 
-        self.report.failed.append(FileFailure(url, reason))
+        self.report.failed.append(FileFailure(_display(url), reason))
 
     def _fetch_error(self, url: str, exc: FetchError) -> None:
         if exc.host_down:
@@ -172,7 +172,7 @@ class WebCrawl:
         before = len(self.report.failed)
         with ThreadPoolExecutor(max_workers=min(len(seeds), 8), thread_name_prefix="newsdesk-seeds") as pool:
             reads = list(pool.map(self._read_seed, seeds))
-        order = {seed: n for n, seed in enumerate(seeds)}
+        order = {_display(seed): n for n, seed in enumerate(seeds)}
         new: list[FileFailure] = self.report.failed[before:]
         new.sort(key=lambda f: order.get(f.path, len(order)))
         self.report.failed[before:] = new
@@ -385,6 +385,12 @@ class WebCrawl:
                         self._flush(group)
                         group = []
             self._flush(group)
+        except BaseException:
+            # Ctrl-C or a store failure: abort the requests in flight rather than wait for their
+            # timeouts; what was flushed is in the store and the crawl state, the rest is pending
+            assert self.fetcher is not None
+            self.fetcher.close()
+            raise
         finally:
             pool.shutdown(wait=True, cancel_futures=True)
             if bar is not None:
@@ -489,3 +495,11 @@ class WebCrawl:
 
         return tqdm(total=total, unit="page", desc="crawling", file=sys.stderr, leave=False, dynamic_ncols=True)
 
+
+
+def _display(url: str) -> str:
+    """A URL fit for a report or a log: without a user name and password in it."""
+    parts = urlsplit(url)
+    if "@" not in parts.netloc:
+        return url
+    return parts._replace(netloc=parts.netloc.rsplit("@", 1)[1]).geturl()

@@ -116,9 +116,10 @@ def main() -> None:
     print(f"crawl benchmark ({args.rounds} rounds, median; per-host delay {args.delay:g} s, "
           f"{args.per_host} per host; {result['machine']}; {result['date']})")
     print(f"  pages                         {int(median['pages'])} ({int(median['chunks'])} chunks)")
-    print(f"  ingest as HTML files          {median['files_seconds']:.2f} s  = {median['files_pages_per_s']:.2f} pages/s")
+    print(f"  ingest as HTML files          {median['files_seconds']:.2f} s  = {median['files_pages_per_s']:.2f} pages/s"
+          f"  (embedding {median['files_embed_seconds']:.2f} s)")
     print(f"  crawl (feeds+sitemaps+pages)  {median['crawl_seconds']:.2f} s  = {median['crawl_pages_per_s']:.2f} pages/s"
-          f"  ({int(median['crawl_requests'])} requests)")
+          f"  (embedding {median['crawl_embed_seconds']:.2f} s; {int(median['crawl_requests'])} requests)")
     print(f"  crawl overhead                x{median['overhead_ratio']:.2f} the file ingest's time")
     print(f"  no-op re-crawl                {median['recrawl_seconds'] * 1000:.0f} ms, "
           f"{int(median['recrawl_requests'])} requests = {median['recrawl_requests_per_page']:.2f} per page "
@@ -147,7 +148,8 @@ with one loaded model. Per-host delay {r['delay']:g} s and {r['per_host']} reque
 |---|---|
 | ingest the pages as HTML files | {r['files_seconds']:.2f} s = {r['files_pages_per_s']:.2f} pages/s |
 | crawl the site (robots.txt, feeds, sitemaps, pages) | {r['crawl_seconds']:.2f} s = {r['crawl_pages_per_s']:.2f} pages/s, {r['crawl_requests']:.0f} requests |
-| crawl / file ingest (the crawl's overhead) | {r['overhead_ratio']:.2f} |
+| of which embedding: files / crawl | {r['files_embed_seconds']:.2f} s / {r['crawl_embed_seconds']:.2f} s |
+| crawl / file ingest (the crawl's overhead) | {r['overhead_ratio']:.2f} (the crawl fetches and parses in worker threads while the main thread embeds) |
 | no-op re-crawl | {r['recrawl_seconds'] * 1000:.0f} ms, nothing re-embedded |
 | requests per page on a re-crawl | {r['recrawl_requests_per_page']:.2f} ({r['recrawl_requests']:.0f} requests: robots.txt, {r['recrawl_requests'] - r['recrawl_page_requests_304'] - 1:.0f} feeds/sitemaps, {r['recrawl_page_requests_304']:.0f} conditional page requests answered 304) |
 {MARK}

@@ -9,12 +9,16 @@ from __future__ import annotations
 
 from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from typing_extensions import Annotated
 
 from vectorstore.config import StoreConfig
+
+if TYPE_CHECKING:
+    from ingest.web.config import CrawlConfig
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -73,6 +77,24 @@ class Settings(BaseSettings):
     )
     max_file_mb: float = Field(20.0, gt=0, validation_alias=_env("NEWSDESK_MAX_FILE_MB"))
 
+    # --- syncing and crawling the website (ingest/web, ingest/sync.py) -------------------------
+    sources: StrList = Field(default_factory=list, validation_alias=_env("NEWSDESK_SOURCES"),
+                             description="Folders, files, feeds, sitemaps and pages that `newsdesk sync` and "
+                             "/reingest ingest; empty = NEWSDESK_SOURCE_DIR.")
+    sync_every: str = Field("", validation_alias=_env("NEWSDESK_SYNC_EVERY"),
+                            description="The Discord bot syncs the sources this often (e.g. 30m); empty = never.")
+    sync_prune: bool = Field(False, validation_alias=_env("NEWSDESK_SYNC_PRUNE"))
+    crawl_contact: str = Field("", validation_alias=_env("NEWSDESK_CRAWL_CONTACT"))
+    crawl_user_agent: str = Field("", validation_alias=_env("NEWSDESK_CRAWL_USER_AGENT"))
+    crawl_delay: float = Field(1.0, ge=0, le=600, validation_alias=_env("NEWSDESK_CRAWL_DELAY"))
+    crawl_concurrency: int = Field(2, ge=1, le=16, validation_alias=_env("NEWSDESK_CRAWL_CONCURRENCY"))
+    crawl_timeout: float = Field(20.0, gt=0, le=600, validation_alias=_env("NEWSDESK_CRAWL_TIMEOUT"))
+    crawl_retries: int = Field(3, ge=0, le=10, validation_alias=_env("NEWSDESK_CRAWL_RETRIES"))
+    crawl_max_page_mb: float = Field(5.0, gt=0, validation_alias=_env("NEWSDESK_CRAWL_MAX_PAGE_MB"))
+    crawl_max_redirects: int = Field(5, ge=0, le=30, validation_alias=_env("NEWSDESK_CRAWL_MAX_REDIRECTS"))
+    crawl_max_pages: int = Field(0, ge=0, validation_alias=_env("NEWSDESK_CRAWL_MAX_PAGES"))
+    crawl_allowed_hosts: StrList = Field(default_factory=list, validation_alias=_env("NEWSDESK_CRAWL_ALLOWED_HOSTS"))
+
     # --- retrieval and answering --------------------------------------------------------
     top_k: int = Field(8, ge=1, le=50, validation_alias=_env("NEWSDESK_TOP_K"))
     lexicon: str = Field(
@@ -103,8 +125,17 @@ class Settings(BaseSettings):
     log_level: str = Field("INFO", validation_alias=_env("NEWSDESK_LOG_LEVEL"))
 
     _split = field_validator(
-        "discord_guilds", "discord_channels", "discord_admin_roles", mode="before"
+        "discord_guilds", "discord_channels", "discord_admin_roles", "sources", "crawl_allowed_hosts", mode="before"
     )(_split_list)
+
+    @field_validator("sync_every")
+    @classmethod
+    def _interval(cls, value: str) -> str:
+        if value.strip():
+            from ingest.sync import parse_interval
+
+            parse_interval(value)  # ValueError names the problem
+        return value.strip()
 
     @field_validator("discord_test_guild", mode="before")
     @classmethod
@@ -132,6 +163,22 @@ class Settings(BaseSettings):
             ssl=self.chroma_ssl,
             headers=headers,
         )
+
+    @property
+    def sync_sources(self) -> list[str]:
+        """What `newsdesk sync` and /reingest ingest: NEWSDESK_SOURCES, else the source folder."""
+        return list(self.sources) or [str(self.source_dir)]
+
+    @property
+    def crawl(self) -> "CrawlConfig":
+        """The crawler's part of the settings, as `ingest.web` takes it."""
+        from ingest.web.config import CrawlConfig
+
+        return CrawlConfig(contact=self.crawl_contact, user_agent=self.crawl_user_agent, delay=self.crawl_delay,
+                           per_host=self.crawl_concurrency, timeout=self.crawl_timeout, retries=self.crawl_retries,
+                           max_page_bytes=int(self.crawl_max_page_mb * 1_000_000),
+                           max_redirects=self.crawl_max_redirects, max_pages=self.crawl_max_pages,
+                           allowed_hosts=tuple(self.crawl_allowed_hosts))
 
     @property
     def feedback_path(self) -> Path:

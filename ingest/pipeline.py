@@ -17,9 +17,9 @@ import sys
 import time
 from collections import defaultdict
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 import numpy as np
 from filelock import FileLock, Timeout
@@ -30,61 +30,28 @@ from .chunking import Chunker, document_hash
 from .decode import BadFileError
 from .discover import SourceFile, discover
 from .documents import Chunk, Document
-from .loaders import load_file
+from .loaders import LoadResult, load_file
+
+if TYPE_CHECKING:
+    from .web.config import CrawlConfig
 
 log = logging.getLogger(__name__)
 
 EMBED_BATCH_CHUNKS = 512  # chunks per embedding call (the model sorts them by length)
 
 
+def is_url(value: str) -> bool:
+    """True for an http(s) URL given where a path could be (the crawler takes it)."""
+    return value[:8].lower().startswith(("http://", "https://"))
+
+
+from .report import FileFailure, IngestReport  # noqa: E402 - re-exported: callers import them from here
+
+
 class IngestBusyError(RuntimeError):
     """Another ingest holds the store's lock."""
 
 
-@dataclass
-class FileFailure:
-    """A file that was skipped, and why."""
-
-    path: str
-    reason: str
-
-
-@dataclass
-class IngestReport:
-    """What an ingest run did. Counts are of documents (articles and comments)."""
-
-    added: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    removed: int = 0
-    failed: list[FileFailure] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
-    files: int = 0
-    chunks: int = 0  # total chunks in the store after the run
-    chunks_written: int = 0
-    chunks_deleted: int = 0
-    seconds: float = 0.0
-    embed_seconds: float = 0.0
-    interrupted: bool = False
-
-    @property
-    def ok(self) -> bool:
-        """True when no file failed and the run was not interrupted."""
-        return not self.failed and not self.interrupted
-
-    @property
-    def chunks_per_second(self) -> float:
-        """Chunks embedded and written per second of the whole run."""
-        return self.chunks_written / self.seconds if self.seconds else 0.0
-
-    def as_dict(self) -> dict:
-        """The `--json` summary."""
-        data = asdict(self)
-        data["failed"] = [asdict(f) for f in self.failed]
-        data["chunks_per_second"] = round(self.chunks_per_second, 1)
-        data["seconds"] = round(self.seconds, 3)
-        data["embed_seconds"] = round(self.embed_seconds, 3)
-        return data
 
 
 def lock_path_for(store: NewsStore) -> Path:
@@ -125,8 +92,9 @@ class Ingestor:
                                chunk_tokens=store.config.chunk_tokens, overlap=store.config.chunk_overlap)
         self.settings_key = f"{embedder.label}|{store.config.chunk_tokens}|{store.config.chunk_overlap}|v1"
 
-    def run(self, inputs: list[str], *, prune: bool = False) -> IngestReport:
-        """Ingest `inputs` (files, folders, globs). Never raises for a bad file."""
+    def run(self, inputs: list[str], *, prune: bool = False, crawl: "CrawlConfig | None" = None) -> IngestReport:
+        """Ingest `inputs`: files, folders, globs, and http(s) URLs of pages, feeds and sitemaps
+        (crawled with `crawl`, or the default `CrawlConfig`). Never raises for a bad file or URL."""
         lock = FileLock(str(lock_path_for(self.store)))
         try:
             lock.acquire(timeout=self.wait)
@@ -136,24 +104,33 @@ class Ingestor:
                 f"(lock {lock.lock_file}); wait for it to finish, or pass --wait SECONDS"
             ) from None
         try:
-            return self._run_locked(inputs, prune=prune)
+            return self._run_locked(inputs, prune=prune, crawl=crawl)
         finally:
             lock.release()
 
     # --- the run ------------------------------------------------------------------------
-    def _run_locked(self, inputs: list[str], *, prune: bool) -> IngestReport:
+    def _run_locked(self, inputs: list[str], *, prune: bool, crawl: "CrawlConfig | None") -> IngestReport:
         started = time.perf_counter()
         report = IngestReport()
         self.store.check_compatible()
-        files, missing = discover(inputs)
-        report.failed.extend(FileFailure(path, reason) for path, reason in missing)
-        report.files = len(files)
+        urls = [i for i in inputs if is_url(i)]
+        paths = [i for i in inputs if not is_url(i)]
         stored = self.store.doc_records()
-        pending, stale_ids, seen = self._plan(files, stored, report)
+        seen: set[str] = set()
         try:
-            self._write(pending, stale_ids, report)
-            if prune:
-                self._prune(files, inputs, stored, seen, report)
+            if paths or not urls:
+                files, missing = discover(paths)
+                report.failed.extend(FileFailure(path, reason) for path, reason in missing)
+                report.files = len(files)
+                pending, stale_ids = self._plan(files, stored, report, seen)
+                self.write(pending, stale_ids, report)
+                if prune:
+                    self._prune(files, paths, stored, seen, report)
+            if urls:
+                from .web.crawl import WebCrawl  # the crawler's imports cost nothing for file ingests
+                from .web.config import CrawlConfig
+
+                WebCrawl(self, crawl or CrawlConfig(), stored, seen, report, prune=prune).run(urls)
         except KeyboardInterrupt:
             report.interrupted = True
             report.warnings.append("interrupted: what was written is consistent; run the ingest again to finish")
@@ -164,15 +141,20 @@ class Ingestor:
             report.seconds = time.perf_counter() - started
         return report
 
-    def _plan(self, files: list[SourceFile], stored: dict[str, DocRecord],
-              report: IngestReport) -> tuple[list[_Pending], list[str], set[str]]:
-        """Read every file; decide per document whether it is new, changed or unchanged."""
-        pending: list[_Pending] = []
-        stale_ids: list[str] = []
-        seen: set[str] = set()
+    @staticmethod
+    def records_by_file(stored: dict[str, DocRecord]) -> dict[tuple[str, str], list[DocRecord]]:
+        """The stored documents grouped by (root, file): what each file or web page holds."""
         by_file: dict[tuple[str, str], list[DocRecord]] = defaultdict(list)
         for rec in stored.values():
             by_file[(rec.root, rec.file)].append(rec)
+        return by_file
+
+    def _plan(self, files: list[SourceFile], stored: dict[str, DocRecord], report: IngestReport,
+              seen: set[str]) -> tuple[list[_Pending], list[str]]:
+        """Read every file; decide per document whether it is new, changed or unchanged."""
+        pending: list[_Pending] = []
+        stale_ids: list[str] = []
+        by_file = self.records_by_file(stored)
         bar = self._bar(total=len(files), unit="file", desc="reading")
         for n, source in enumerate(files, start=1):
             rel = source.rel_path
@@ -185,38 +167,47 @@ class Ingestor:
                 log.exception("unexpected error reading %s", source.path)
                 report.failed.append(FileFailure(str(source.path), f"unexpected error: {type(exc).__name__}: {exc}"))
             else:
-                report.warnings.extend(f"{source.path}: {w}" for w in result.warnings)
-                new_ids = set()
-                for doc in result.documents:
-                    if doc.doc_id in seen:
-                        report.warnings.append(f"{source.path}: document {doc.doc_id} already read from another file; skipped")
-                        continue
-                    seen.add(doc.doc_id)
-                    new_ids.add(doc.doc_id)
-                    digest = document_hash(doc, self.settings_key)
-                    rec = stored.get(doc.doc_id)
-                    if rec is not None and rec.consistent and rec.doc_hash == digest:
-                        report.unchanged += 1
-                    else:
-                        pending.append(_Pending(doc, digest, "updated" if rec else "added",
-                                                rec.chunk_ids if rec else [], str(source.root)))
-                # documents this file used to hold but no longer does (e.g. a deleted comment)
-                for rec in by_file.get((str(source.root), rel), []):
-                    if rec.doc_id not in new_ids and rec.doc_id not in seen:
-                        stale_ids.extend(rec.chunk_ids)
-                        report.removed += 1
+                self.plan_result(result, str(source.path), str(source.root), rel, stored, by_file, seen,
+                                 pending, stale_ids, report)
             if bar is not None:
                 bar.update(1)
             self._notify("reading", n, len(files))
         if bar is not None:
             bar.close()
-        return pending, stale_ids, seen
+        return pending, stale_ids
 
-    def _write(self, pending: list[_Pending], stale_ids: list[str], report: IngestReport) -> None:
+    def plan_result(self, result: LoadResult, label: str, root: str, rel: str, stored: dict[str, DocRecord],
+                    by_file: dict[tuple[str, str], list[DocRecord]], seen: set[str], pending: list[_Pending],
+                    stale_ids: list[str], report: IngestReport) -> None:
+        """Plan the documents read from one file or page (`root`, `rel`): new and changed ones go to
+        `pending`, the chunks of documents it no longer holds to `stale_ids`; counts go to `report`."""
+        report.warnings.extend(f"{label}: {w}" for w in result.warnings)
+        new_ids = set()
+        for doc in result.documents:
+            if doc.doc_id in seen:
+                report.warnings.append(f"{label}: document {doc.doc_id} already read from another file; skipped")
+                continue
+            seen.add(doc.doc_id)
+            new_ids.add(doc.doc_id)
+            digest = document_hash(doc, self.settings_key)
+            rec = stored.get(doc.doc_id)
+            if rec is not None and rec.consistent and rec.doc_hash == digest:
+                report.unchanged += 1
+            else:
+                pending.append(_Pending(doc, digest, "updated" if rec else "added",
+                                        rec.chunk_ids if rec else [], root))
+        # documents this file used to hold but no longer does (e.g. a deleted comment)
+        for rec in by_file.get((root, rel), []):
+            if rec.doc_id not in new_ids and rec.doc_id not in seen:
+                stale_ids.extend(rec.chunk_ids)
+                report.removed += 1
+
+    def write(self, pending: list[_Pending], stale_ids: list[str], report: IngestReport, *,
+              show_bar: bool = True) -> None:
         """Chunk, embed and write pending documents in batches; a writer thread overlaps
         Chroma's writes with the next batch's embedding."""
         total_docs = len(pending)
-        bar = self._bar(total=total_docs, unit="doc", desc="embedding")
+        bar = self._bar(total=total_docs, unit="doc", desc="embedding") if show_bar else None
         writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="newsdesk-writer")
         in_flight: Future | None = None
         done_docs = 0

@@ -93,3 +93,17 @@ def test_benchmarks_live_outside_the_packages():
     assert (ROOT / "benchmarks" / "bench.py").is_file()
     for package in PACKAGES:
         assert not list((ROOT / package).rglob("*bench*.py")), package
+
+
+def test_every_import_of_our_own_modules_names_one_that_exists():
+    """Lazy imports inside functions are not run by importing the module: check them all here."""
+    modules = _modules()
+    missing = set()
+    for name, path in modules.items():
+        for target in _imports(name, path):
+            if target.split(".")[0] not in PACKAGES or target in modules:
+                continue
+            parent = target.rsplit(".", 1)[0]  # `from X import Y`: Y may be a name defined in module X
+            if parent not in modules:
+                missing.add(f"{name}: {target}")
+    assert not missing, sorted(missing)

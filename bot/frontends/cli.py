@@ -40,31 +40,61 @@ def _open_store(settings: Settings, *, create: bool = True):  # noqa: ANN202 - N
         _fail(str(exc))
 
 
+MaxPagesOpt = typer.Option(None, "--max-pages", min=0, help="Fetch at most N web pages (new pages first).")
+SinceOpt = typer.Option(None, "--since", help="Only feed/sitemap entries dated on or after this date.")
+AllowHostOpt = typer.Option(None, "--allow-host", help="Also follow feed/sitemap entries on this host (repeatable).")
+
+
+def _crawl_config(settings: Settings, max_pages: Optional[int], since: Optional[str],
+                  allow_host: Optional[list[str]]):  # noqa: ANN202 - CrawlConfig
+    from ..language.dates import parse_user_date
+
+    try:
+        since_iso = parse_user_date(since) or ""
+    except ValueError as exc:
+        _fail(str(exc))
+    crawl = settings.crawl
+    return crawl.with_(max_pages=crawl.max_pages if max_pages is None else max_pages, since=since_iso,
+                       allowed_hosts=crawl.allowed_hosts + tuple(allow_host or ()))
+
+
+def _run_ingest(settings: Settings, inputs: list[str], *, prune: bool, crawl, source: str, wait: float,  # noqa: ANN001
+                progress: bool):  # noqa: ANN202 - IngestReport
+    from ingest.pipeline import IngestBusyError, Ingestor
+    from ingest.web.state import CrawlStateError
+    from vectorstore.store import StoreError
+
+    news = _open_store(settings)
+    ingestor = Ingestor(news, default_source=source or settings.default_source,
+                        max_file_bytes=int(settings.max_file_mb * 1_000_000), progress=progress, wait=wait)
+    try:
+        return ingestor.run(inputs, prune=prune, crawl=crawl)
+    except IngestBusyError as exc:
+        _fail(str(exc), 3)
+    except (StoreError, CrawlStateError) as exc:
+        _fail(str(exc))
+
+
 @app.command()
 def ingest(
-    paths: list[str] = typer.Argument(..., help="Files, folders (recursive) or globs of articles."),
-    prune: bool = typer.Option(False, "--prune", help="Remove documents whose files are gone."),
+    paths: list[str] = typer.Argument(..., help="Files, folders (recursive), globs, or URLs of pages, "
+                                      "RSS/Atom feeds, sitemaps or a site's home page."),
+    prune: bool = typer.Option(False, "--prune", help="Remove documents whose files are gone, and web pages "
+                               "that are gone (404/410) or left a crawled feed or sitemap."),
     json_out: bool = typer.Option(False, "--json", help="Print the summary as one JSON object."),
     source: str = typer.Option("", "--source", help="Outlet name for pages that do not give one."),
     wait: float = typer.Option(0.0, "--wait", help="Seconds to wait for another ingest to finish."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
+    max_pages: Optional[int] = MaxPagesOpt,
+    since: Optional[str] = SinceOpt,
+    allow_host: Optional[list[str]] = AllowHostOpt,
     store: Optional[Path] = StoreOpt,
 ) -> None:
-    """Read articles into the store; only what changed is re-embedded."""
-    from ingest.pipeline import IngestBusyError, Ingestor
-    from vectorstore.store import StoreError
-
+    """Read articles (files or web pages) into the store; only what changed is re-embedded."""
     settings = _settings(store)
-    news = _open_store(settings)
-    ingestor = Ingestor(news, default_source=source or settings.default_source,
-                        max_file_bytes=int(settings.max_file_mb * 1_000_000),
-                        progress=not (quiet or json_out) and sys.stderr.isatty(), wait=wait)
-    try:
-        report = ingestor.run(paths, prune=prune)
-    except IngestBusyError as exc:
-        _fail(str(exc), 3)
-    except StoreError as exc:
-        _fail(str(exc))
+    crawl = _crawl_config(settings, max_pages, since, allow_host)
+    report = _run_ingest(settings, paths, prune=prune, crawl=crawl, source=source, wait=wait,
+                         progress=not (quiet or json_out) and sys.stderr.isatty())
     if json_out:
         data = report.as_dict()
         typer.echo(json.dumps(data, ensure_ascii=False))
@@ -76,6 +106,68 @@ def ingest(
         raise typer.Exit(130)
     if report.failed:
         raise typer.Exit(1)
+
+
+@app.command()
+def sync(
+    every: Optional[str] = typer.Option(None, "--every", help="Keep going: sync again every interval "
+                                        "(e.g. 30m, 1h); Ctrl-C stops."),
+    prune: Optional[bool] = typer.Option(None, "--prune/--no-prune", help="Also remove what is gone "
+                                         "(default NEWSDESK_SYNC_PRUNE)."),
+    json_out: bool = typer.Option(False, "--json", help="Print each summary as one JSON object."),
+    wait: float = typer.Option(0.0, "--wait", help="Seconds to wait for another ingest to finish."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
+    max_pages: Optional[int] = MaxPagesOpt,
+    since: Optional[str] = SinceOpt,
+    store: Optional[Path] = StoreOpt,
+) -> None:
+    """Ingest every source in NEWSDESK_SOURCES (folders, feeds, sitemaps, pages) once, or --every interval."""
+    from ingest.sync import parse_interval, run_every
+
+    settings = _settings(store)
+    crawl = _crawl_config(settings, max_pages, since, None)
+    prune = settings.sync_prune if prune is None else prune
+    interval = None
+    if every:
+        try:
+            interval = parse_interval(every)
+        except ValueError as exc:
+            _fail(str(exc))
+    sources = settings.sync_sources
+
+    def once():  # noqa: ANN202 - IngestReport
+        return _run_ingest(settings, sources, prune=prune, crawl=crawl, source="", wait=wait,
+                           progress=not (quiet or json_out or interval) and sys.stderr.isatty())
+
+    def show(report) -> None:  # noqa: ANN001
+        if json_out:
+            typer.echo(json.dumps(report.as_dict(), ensure_ascii=False))
+            return
+        from .reports import print_ingest_report
+
+        print_ingest_report(report)
+
+    if interval is None:
+        report = once()
+        show(report)
+        raise typer.Exit(130 if report.interrupted else 1 if report.failed else 0)
+
+    def failed(exc: BaseException) -> None:
+        if isinstance(exc, typer.Exit):  # _fail already said why (e.g. another ingest holds the lock)
+            return
+        from ..errors import new_error_id
+
+        error_id = new_error_id()
+        log.error("sync failed [error %s]", error_id, exc_info=exc)
+        typer.secho(f"error: sync failed (error id {error_id}); trying again at the next interval",
+                    fg=typer.colors.RED, err=True)
+
+    typer.echo(f"syncing {len(sources)} source(s) every {every}; Ctrl-C stops", err=True)
+    try:
+        run_every(interval, once, on_result=show, on_error=failed)
+    except KeyboardInterrupt:
+        typer.echo("stopped", err=True)
+        raise typer.Exit(130) from None
 
 
 @app.command()

@@ -21,6 +21,9 @@ def print_ingest_report(report: IngestReport, console: Console | None = None) ->
         f"{report.chunks_written} chunks written in {report.seconds:.1f} s "
         f"({report.chunks_per_second:.0f} chunks/s); {report.chunks} chunks in the store"
     )
+    if getattr(report, "requests", 0):
+        console.print(f"{report.pages} web pages ({report.pages_not_modified} not modified, not parsed again); "
+                      f"{report.requests} HTTP requests")
     for failure in report.failed:
         console.print(f"[red]failed[/] {failure.path}: {failure.reason}", highlight=False)
     for warning in report.warnings[:50]:

@@ -20,10 +20,12 @@ def run_bot(settings: Settings) -> None:
     chain = build_chain(settings)
     store = chain.retriever.store
 
-    def reingest() -> Any:
+    def reingest() -> Any:  # /reingest and the background sync: the same sources as `newsdesk sync`
+        from ingest.sync import sync_once
+
         ingestor = Ingestor(store, default_source=settings.default_source,
                             max_file_bytes=int(settings.max_file_mb * 1_000_000), progress=False)
-        return ingestor.run([str(settings.source_dir)])
+        return sync_once(ingestor, settings.sync_sources, crawl=settings.crawl, prune=settings.sync_prune)
 
     feedback = FeedbackLog(settings.feedback_path)
     chain.warm_up()  # the first question should not pay for loading the model

@@ -31,7 +31,8 @@ from ...settings import Settings
 from .commands import register_commands
 from .feedback import FeedbackLog
 from .memory import AnswerMemory, AnswerRecord
-from .policy import DM_REFUSAL, STORE_DOWN_TEXT, admission_refusal, is_admin, location_refusal, question_refusal
+from .policy import (ADMIN_REFUSAL, DM_REFUSAL, STORE_DOWN_TEXT, admission_refusal, is_admin, location_refusal,
+                     question_refusal)
 from .ratelimit import BUSY_TEXT, ConcurrencyGate, GateBusy, RateLimiter
 from .render import Payload, map_text, neutralise_mentions, render_answer, render_ingest_report, render_text, truncate
 from .sending import NO_MENTIONS, Send, send_kwargs
@@ -65,6 +66,8 @@ class NewsdeskBot(discord.Client):
         self.gate = ConcurrencyGate(settings.max_concurrency, settings.max_queue)
         self.records = AnswerMemory()
         self.reingest_task: asyncio.Task | None = None
+        self.sync_task: asyncio.Task | None = None  # the background sync (NEWSDESK_SYNC_EVERY)
+        self.sync_running = False
         redactor = RedactSecrets(secrets_of(settings))
         self.redact = redactor.redact
         for old in [f for f in log.filters if isinstance(f, RedactSecrets)]:
@@ -73,9 +76,11 @@ class NewsdeskBot(discord.Client):
         register_commands(self)
 
     async def setup_hook(self) -> None:
-        """Register the persistent feedback buttons and sync slash commands (test guild, or globally)."""
+        """Register the persistent feedback buttons, start the background sync when
+        NEWSDESK_SYNC_EVERY is set, and sync slash commands (test guild, or globally)."""
         if self.feedback is not None:
             self.add_view(FeedbackView(self.record_vote))
+        self.start_background_sync()
         if self.settings.discord_test_guild:
             guild = discord.Object(id=self.settings.discord_test_guild)
             self.tree.copy_global_to(guild=guild)
@@ -207,6 +212,46 @@ class NewsdeskBot(discord.Client):
             return None
 
     # --- admin -------------------------------------------------------------------------------
+    def start_background_sync(self) -> asyncio.Task | None:
+        """Sync the sources every NEWSDESK_SYNC_EVERY in a worker thread (skipped while /reingest runs)."""
+        if not self.settings.sync_every or self.reingest_fn is None or self.sync_task is not None:
+            return None
+        from ingest.sync import parse_interval, run_periodically
+
+        def job() -> Any:
+            self.sync_running = True
+            try:
+                return self.reingest_fn()
+            finally:
+                self.sync_running = False
+
+        def done(report: Any) -> None:
+            log.info("background sync: %s added, %s updated, %s unchanged, %s removed, %s failed",
+                     report.added, report.updated, report.unchanged, report.removed, len(report.failed))
+            for failure in report.failed[:10]:
+                log.warning("background sync: %s: %s", failure.path, failure.reason)
+
+        def failed(exc: BaseException) -> None:
+            log.warning("background sync failed [error %s]: %s", new_error_id(), exc)
+
+        def busy() -> bool:
+            return self.reingest_task is not None and not self.reingest_task.done()
+
+        self.sync_task = asyncio.create_task(
+            run_periodically(parse_interval(self.settings.sync_every), job, is_busy=busy, on_result=done,
+                             on_error=failed), name="newsdesk-sync")
+        return self.sync_task
+
+    def reingest_refusal(self, user: Any) -> str | None:
+        """Why /reingest is refused for this user now (not an admin, not available, already running), or None."""
+        if not self.is_admin(user):
+            return ADMIN_REFUSAL
+        if self.reingest_fn is None:
+            return "Re-ingest isn't available in this deployment."
+        if (self.reingest_task is not None and not self.reingest_task.done()) or self.sync_running:
+            return "A re-ingest is already running; its summary will be posted when it finishes."
+        return None
+
     async def run_reingest(self, interaction: discord.Interaction) -> None:
         """Run the re-ingest in a worker thread and post its summary (answering goes on meanwhile)."""
         started = time.monotonic()

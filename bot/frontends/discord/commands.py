@@ -10,7 +10,7 @@ import discord
 from discord import app_commands
 
 from ...chain import AskOptions
-from .policy import ADMIN_REFUSAL, is_admin, location_refusal, make_filters, question_refusal
+from .policy import location_refusal, make_filters, question_refusal
 from .render import render_help, render_stats
 from .sending import NO_MENTIONS, followup_sender, send_kwargs
 
@@ -67,19 +67,12 @@ def register_commands(bot: "NewsdeskBot") -> None:
 
     @bot.tree.command(name="reingest")
     async def reingest(interaction: discord.Interaction) -> None:
-        """Re-read the coverage folder into the index (server admins only)."""
-        refusal = location_refusal(bot.settings, interaction.guild, interaction.channel)
-        if not refusal and not is_admin(bot.settings, interaction.user):
-            refusal = ADMIN_REFUSAL
-        if not refusal and bot.reingest_fn is None:
-            refusal = "Re-ingest isn't available in this deployment."
-        if not refusal and bot.reingest_task is not None and not bot.reingest_task.done():
-            refusal = "A re-ingest is already running; its summary will be posted when it finishes."
+        """Re-read the sources (folders, feeds, sitemaps) into the index (server admins only)."""
+        refusal = (location_refusal(bot.settings, interaction.guild, interaction.channel)
+                   or bot.reingest_refusal(interaction.user))
         if refusal:
             await refuse(interaction, refusal)
             return
-        await interaction.response.send_message("Re-ingesting the coverage folder; I keep answering meanwhile "
+        await interaction.response.send_message("Re-ingesting the sources; I keep answering meanwhile "
                                                 "and will post a summary here.", allowed_mentions=NO_MENTIONS)
         bot.reingest_task = asyncio.create_task(bot.run_reingest(interaction), name="newsdesk-reingest")
-
-

@@ -278,7 +278,7 @@ and the numbered sources they come from.
 **More**
 • `/sources` — what coverage is indexed
 • 👍 / 👎 under an answer — tell us whether it helped
-• `/reingest` — re-read the coverage folder (server admins)
+• `/reingest` — re-read the sources: folders, feeds, sitemaps (server admins)
 
 If the coverage doesn't answer a question, I say so rather than guess. Quotes from readers' comments are \
 labelled as readers' views, not reporting."""

@@ -32,19 +32,21 @@ def _fail(message: str, code: int = 2) -> None:
     raise typer.Exit(code)
 
 
-def _open_store(settings: Settings, *, create: bool = True):  # noqa: ANN202 - NewsStore
+def _open_store(settings: Settings, *, create: bool = True, adopt_vectors: bool = True):  # noqa: ANN202
     from vectorstore.store import NewsStore, StoreError
 
     try:
-        return NewsStore(settings.store, create=create)
+        return NewsStore(settings.store, create=create, adopt_vectors=adopt_vectors)
     except StoreError as exc:
         _fail(str(exc))
 
 
 @app.command()
 def ingest(
-    paths: list[str] = typer.Argument(..., help="Files, folders (recursive) or globs of articles."),
+    paths: Optional[list[str]] = typer.Argument(None, help="Files, folders (recursive) or globs of articles."),
     prune: bool = typer.Option(False, "--prune", help="Remove documents whose files are gone."),
+    reembed: bool = typer.Option(False, "--reembed", help="Rebuild every stored vector with the current "
+                                 "embedding backend and precision (then ingest PATHS, if any)."),
     json_out: bool = typer.Option(False, "--json", help="Print the summary as one JSON object."),
     source: str = typer.Option("", "--source", help="Outlet name for pages that do not give one."),
     wait: float = typer.Option(0.0, "--wait", help="Seconds to wait for another ingest to finish."),
@@ -55,13 +57,16 @@ def ingest(
     from ingest.pipeline import IngestBusyError, Ingestor
     from vectorstore.store import StoreError
 
+    if not paths and not reembed:
+        _fail("give files, folders or globs to ingest (or --reembed)")
     settings = _settings(store)
-    news = _open_store(settings)
+    # --reembed: the store's vectors may be of another precision; embed as the settings say
+    news = _open_store(settings, adopt_vectors=not reembed)
     ingestor = Ingestor(news, default_source=source or settings.default_source,
                         max_file_bytes=int(settings.max_file_mb * 1_000_000),
                         progress=not (quiet or json_out) and sys.stderr.isatty(), wait=wait)
     try:
-        report = ingestor.run(paths, prune=prune)
+        report = ingestor.run(list(paths or []), prune=prune, reembed=reembed)
     except IngestBusyError as exc:
         _fail(str(exc), 3)
     except StoreError as exc:

@@ -21,6 +21,8 @@ def print_ingest_report(report: IngestReport, console: Console | None = None) ->
         f"{report.chunks_written} chunks written in {report.seconds:.1f} s "
         f"({report.chunks_per_second:.0f} chunks/s); {report.chunks} chunks in the store"
     )
+    if report.reembedded:
+        console.print(f"{report.reembedded} stored chunks re-embedded ({report.embed_precision}, {report.embed_backend})")
     for failure in report.failed:
         console.print(f"[red]failed[/] {failure.path}: {failure.reason}", highlight=False)
     for warning in report.warnings[:50]:

@@ -66,6 +66,9 @@ class IngestReport:
     seconds: float = 0.0
     embed_seconds: float = 0.0
     interrupted: bool = False
+    reembedded: int = 0  # chunks whose vectors `--reembed` rebuilt
+    embed_backend: str = ""  # the runtime and precision that made this run's vectors
+    embed_precision: str = ""
 
     @property
     def ok(self) -> bool:
@@ -125,8 +128,11 @@ class Ingestor:
                                chunk_tokens=store.config.chunk_tokens, overlap=store.config.chunk_overlap)
         self.settings_key = f"{embedder.label}|{store.config.chunk_tokens}|{store.config.chunk_overlap}|v1"
 
-    def run(self, inputs: list[str], *, prune: bool = False) -> IngestReport:
-        """Ingest `inputs` (files, folders, globs). Never raises for a bad file."""
+    def run(self, inputs: list[str], *, prune: bool = False, reembed: bool = False) -> IngestReport:
+        """Ingest `inputs` (files, folders, globs). Never raises for a bad file.
+
+        `reembed` first rebuilds the vectors of everything already stored with this
+        process's runtime and precision (`newsdesk ingest --reembed`)."""
         lock = FileLock(str(lock_path_for(self.store)))
         try:
             lock.acquire(timeout=self.wait)
@@ -136,15 +142,26 @@ class Ingestor:
                 f"(lock {lock.lock_file}); wait for it to finish, or pass --wait SECONDS"
             ) from None
         try:
-            return self._run_locked(inputs, prune=prune)
+            return self._run_locked(inputs, prune=prune, reembed=reembed)
         finally:
             lock.release()
 
     # --- the run ------------------------------------------------------------------------
-    def _run_locked(self, inputs: list[str], *, prune: bool) -> IngestReport:
+    def _run_locked(self, inputs: list[str], *, prune: bool, reembed: bool = False) -> IngestReport:
         started = time.perf_counter()
         report = IngestReport()
-        self.store.check_compatible()
+        self.store.check_compatible(vectors=not reembed)
+        embedder = self.store.embedder
+        report.embed_backend, report.embed_precision = embedder.backend, embedder.precision
+        if reembed:
+            try:
+                self._reembed(report)
+            except KeyboardInterrupt:
+                report.interrupted = True
+                report.warnings.append("interrupted during --reembed: run `newsdesk ingest --reembed` again to finish")
+                report.chunks = self.store.count()
+                report.seconds = time.perf_counter() - started
+                return report
         files, missing = discover(inputs)
         report.failed.extend(FileFailure(path, reason) for path, reason in missing)
         report.files = len(files)
@@ -163,6 +180,31 @@ class Ingestor:
             report.chunks = self.store.count()
             report.seconds = time.perf_counter() - started
         return report
+
+    def _reembed(self, report: IngestReport) -> None:
+        """Rebuild every stored chunk's vector from its stored header and text. The store
+        is marked while this runs, so an interrupted re-embed is refused by queries and
+        finished by the next `--reembed`; texts, ids and metadata are left as they are."""
+        embedder = self.store.embedder
+        target = f"{embedder.precision} ({embedder.backend})"
+        self.store.record_vectors(embedder.backend, embedder.precision, pending=target)
+        ids = [cid for cid, _text, _meta in self.store.iter_records(include_documents=False)]
+        bar = self._bar(total=len(ids), unit="chunk", desc="re-embedding")
+        for start in range(0, len(ids), self.batch_chunks):
+            passages = self.store.get_passages(ids[start:start + self.batch_chunks])
+            texts = [f"{p.header}\n{p.text}" if p.header else p.text for p in passages]
+            t0 = time.perf_counter()
+            vectors = embedder.encode(texts)
+            report.embed_seconds += time.perf_counter() - t0
+            self.store.update_vectors([p.chunk_id for p in passages], vectors)
+            report.reembedded += len(passages)
+            if bar is not None:
+                bar.update(len(passages))
+            self._notify("re-embedding", report.reembedded, len(ids))
+        if bar is not None:
+            bar.close()
+        self.store.record_vectors(embedder.backend, embedder.precision)
+        self.store.bump_version()
 
     def _plan(self, files: list[SourceFile], stored: dict[str, DocRecord],
               report: IngestReport) -> tuple[list[_Pending], list[str], set[str]]:

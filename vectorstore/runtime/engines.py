@@ -46,6 +46,9 @@ class OnnxEngine:
                 opts.inter_op_num_threads = 1
                 opts.execution_mode = self._ort.ExecutionMode.ORT_SEQUENTIAL
                 opts.log_severity_level = 3
+                # no busy-waiting between ops: on a small shared machine spinning threads
+                # steal the cores the other processes (and our own writer thread) need
+                opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
                 session = self._ort.InferenceSession(str(self.path), opts, providers=["CPUExecutionProvider"])
                 self._sessions[threads] = session
             return session

@@ -43,7 +43,9 @@ class RuntimeUnavailable(RuntimeError):
 
 
 def default_cache_dir() -> Path:
-    """Where exports live unless NEWSDESK_EMBED_CACHE says otherwise: the user's cache."""
+    """Where exports live: NEWSDESK_EMBED_CACHE when set (the settings pass it too), else the user's cache."""
+    if os.environ.get("NEWSDESK_EMBED_CACHE"):
+        return Path(os.environ["NEWSDESK_EMBED_CACHE"])
     base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
     return Path(base) / "newsdesk" / "embeddings"
 

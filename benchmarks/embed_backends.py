@@ -31,13 +31,15 @@ sys.path.insert(0, str(ROOT))
 
 BACKENDS = [("torch", "f32"), ("onnx", "f32"), ("openvino", "f32"), ("openvino", "int8")]
 QUESTION = "How much was added to the ARRS pot?"
-FRESH_CODE = """
-import resource, sys, time
+# peak RSS from VmHWM: ru_maxrss would include the (large) parent's memory at fork time
+PEAK_MB = "int(next(l for l in open('/proc/self/status') if l.startswith('VmHWM')).split()[1]) / 1024"
+FRESH_CODE = f"""
+import sys
 from vectorstore.embeddings import Embedder
 e = Embedder("", backend=sys.argv[1], precision=sys.argv[2], cache_dir=sys.argv[3])
 v = e.encode_query(sys.argv[4])
 torch = "torch" in sys.modules
-print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, torch, e.backend, e.precision)
+print({PEAK_MB}, torch, e.backend, e.precision)
 """
 
 
@@ -71,7 +73,7 @@ def fresh(backend: str, precision: str, cache: str) -> tuple[float, float, bool]
 
 
 def bare_chromadb() -> tuple[float, float]:
-    code = "import resource, chromadb; print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)"
+    code = f"import chromadb; print({PEAK_MB})"
     started = time.perf_counter()
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     return time.perf_counter() - started, float(out.stdout.split()[0])
@@ -148,7 +150,7 @@ def main() -> None:
 
     ref_q = ref.encode(questions)
     rows = []
-    for key in BACKENDS:
+    for key in BACKENDS if args.rounds else []:
         ratios = [t_ref / t for t_ref, t in zip(times[("torch", "f32")], times[key])]
         cos = (vectors[key] * vectors[("torch", "f32")]).sum(axis=1)
         q = embedders[key].encode(questions)
@@ -167,6 +169,8 @@ def main() -> None:
         chroma.append(bare_chromadb())
         for b, p in BACKENDS:
             fresh_rows[(b, p)].append(fresh(b, p, cache))
+    if not rows:
+        rows = [{"backend": b, "precision": p} for b, p in BACKENDS]
     for row, key in zip(rows, BACKENDS):
         if fresh_rows[key]:
             row["fresh_wall_s"] = round(statistics.median(w for w, _, _ in fresh_rows[key]), 2)
@@ -178,6 +182,9 @@ def main() -> None:
           f"top-10 agreement (QA) | fresh process to first query vector |")
     print("|---|---|---|---|---|---|---|")
     for row in rows:
+        if "ratio_median" not in row:
+            row.update(ratio_median=float("nan"), chunks_per_s_median="-", cosine_min=float("nan"),
+                       cosine_mean=float("nan"), top10_overlap_qa=float("nan"))
         fresh_text = (f"{row['fresh_wall_s']:.2f} s, {row['fresh_peak_mb']} MB"
                       + (", imports torch" if row["fresh_imports_torch"] else "")) if "fresh_wall_s" in row else "-"
         print(f"| {row['backend']} | {row['precision']} | {row['ratio_median']:.2f} | {row['chunks_per_s_median']} | "

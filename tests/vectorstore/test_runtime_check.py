@@ -17,9 +17,36 @@ pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
-def reference(embedder):
-    """sentence-transformers' encode (the session's model)."""
-    return embedder._reference()
+def small_probe():
+    """Part of the probe set (every edge case, a third of the rest): enough to catch a
+    wrong export, and quick on two cores."""
+    full = probe_set()
+    return {"questions": full["questions"][:16], "passages": full["passages"][:30], "edge": full["edge"]}
+
+
+@pytest.fixture(scope="module")
+def reference(embedder, small_probe):
+    """sentence-transformers' encode (the session's model), each text encoded once."""
+    encode = embedder._reference()
+    texts = small_probe["questions"] + small_probe["passages"] + small_probe["edge"]
+    memo = dict(zip(texts, encode(texts)))
+
+    def cached(batch):
+        missing = [t for t in batch if t not in memo]
+        if missing:
+            memo.update(zip(missing, encode(missing)))
+        return np.vstack([memo[t] for t in batch])
+
+    return cached
+
+
+@pytest.fixture
+def quick_check(monkeypatch, small_probe, reference):
+    """The export check as `select_runtime` runs it, on the small probe, against the cached reference."""
+    real = select_mod.run_check
+    monkeypatch.setattr(select_mod, "run_check",
+                        lambda encode, _ref, precision, runtime: real(encode, reference, precision, runtime,
+                                                                      small_probe))
 
 
 @pytest.fixture
@@ -42,28 +69,28 @@ def test_the_session_embedder_runs_a_checked_fast_runtime(embedder):
     assert check.texts == len(probe_set()["questions"]) + len(probe_set()["passages"]) + len(probe_set()["edge"])
 
 
-def test_check_catches_cls_pooling_instead_of_mean(embedder, reference):
+def test_check_catches_cls_pooling_instead_of_mean(embedder, reference, small_probe):
     right = embedder.runtime
     wrong = dataclasses.replace(right, info=dataclasses.replace(right.info, pooling="cls"))
-    good = run_check(lambda t: right.encode(t, threads=2), reference, right.precision, "test")
-    bad = run_check(lambda t: wrong.encode(t, threads=2), reference, right.precision, "test")
+    good = run_check(lambda t: right.encode(t, threads=2), reference, right.precision, "test", small_probe)
+    bad = run_check(lambda t: wrong.encode(t, threads=2), reference, right.precision, "test", small_probe)
     assert good.ok, good.reason
     assert not bad.ok and "min cosine" in bad.reason and bad.min_cosine < 0.99
 
 
-def test_check_catches_a_wrong_window(embedder, reference):
+def test_check_catches_a_wrong_window(embedder, reference, small_probe):
     """Truncating at 128 tokens instead of the model's 256 changes long passages."""
     from vectorstore.runtime.tokenize import FastTokenizer
 
     right = embedder.runtime
     short = dataclasses.replace(right.info, max_seq_length=128)
     wrong = dataclasses.replace(right, info=short, tokenizer=FastTokenizer(short))
-    bad = run_check(lambda t: wrong.encode(t, threads=2), reference, right.precision, "test")
+    bad = run_check(lambda t: wrong.encode(t, threads=2), reference, right.precision, "test", small_probe)
     assert not bad.ok and "min cosine" in bad.reason
 
 
 def test_a_failing_export_falls_back_to_sentence_transformers_with_one_log_line(
-        onnx_cache, embedder, monkeypatch, caplog):
+        onnx_cache, embedder, monkeypatch, caplog, quick_check, reference):
     real_info = select_mod.read_model_info
 
     def cls_pooling(folder):
@@ -78,7 +105,7 @@ def test_a_failing_export_falls_back_to_sentence_transformers_with_one_log_line(
     assert "failed its check" in fresh.fallback_reason and "min cosine" in fresh.fallback_reason
     lines = [r for r in caplog.records if r.name == "vectorstore.embeddings"]
     assert len(lines) == 1 and "sentence-transformers" in lines[0].getMessage()
-    np.testing.assert_allclose(vec, embedder._reference()(["How much was added to the ARRS pot?"])[0], atol=1e-5)
+    np.testing.assert_allclose(vec, reference(["How much was added to the ARRS pot?"])[0], atol=1e-5)
 
     # the failed verdict is cached with the export: the next process does not re-check
     monkeypatch.setattr(select_mod, "run_check", lambda *a, **k: pytest.fail("check re-run"))

@@ -60,12 +60,12 @@ def top10_overlap(queries: np.ndarray, passages: np.ndarray, ref_q: np.ndarray, 
 
 
 def run_check(encode: Callable[[Sequence[str]], np.ndarray], reference: Callable[[Sequence[str]], np.ndarray],
-              precision: str, runtime: str) -> CheckResult:
+              precision: str, runtime: str, probe: dict[str, list[str]] | None = None) -> CheckResult:
     """Compare `encode` (the export) with `reference` (sentence-transformers) on the probe set.
 
     Questions are encoded one at a time (the query path), passages and edge cases in
     mixed-length batches (the ingest path), so padding mistakes show up too."""
-    probe = probe_set()
+    probe = probe or probe_set()
     questions, passages, edge = probe["questions"], probe["passages"], probe["edge"]
     ours_q = np.vstack([encode([q]) for q in questions])
     ours_p = encode(passages + edge)

@@ -110,8 +110,9 @@ class Embedder(Embeddings):
             raise ValueError(f"embedding backend must be one of {', '.join(BACKENDS)}, not {backend!r}")
         if precision not in PRECISIONS:
             raise ValueError(f"embedding precision must be one of {', '.join(PRECISIONS)}, not {precision!r}")
-        if backend == "torch" and precision == "int8":
-            raise ValueError("int8 embeddings need the openvino backend, not torch")
+        if backend in ("torch", "onnx") and precision == "int8":
+            raise ValueError(f"int8 embeddings need the openvino backend, not {backend} "
+                             "(set NEWSDESK_EMBED_BACKEND=openvino or NEWSDESK_EMBED_PRECISION=f32)")
         self.requested_backend = backend
         self.requested_precision = precision
         self.cache_dir = Path(cache_dir) if str(cache_dir) else None
@@ -146,9 +147,7 @@ class Embedder(Embeddings):
             return None
         backend = resolve_backend(self.requested_backend)
         if backend == "onnx" and self.requested_precision == "int8":
-            if self.requested_backend == "onnx":
-                resolve_precision(backend, "int8")  # raises the explanation
-            backend = "openvino"  # auto with int8 asked: only OpenVINO has it
+            backend = "openvino"  # auto with int8 asked: only OpenVINO has it (or says why not)
         precision = resolve_precision(backend, self.requested_precision)
         try:
             runtime = select_runtime(resolve_model_path(self.model_name), backend=backend, precision=precision,

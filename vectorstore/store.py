@@ -112,9 +112,12 @@ class NewsStore:
         embedding precision follows the store's vectors and a precision the settings
         name explicitly is checked against them; `ingest --reembed` passes False."""
         self.config = config
-        self.embedder = embedder or Embedder(config.embedding_model, batch_size=config.embed_batch_size,
-                                             threads=config.torch_threads, backend=config.embed_backend,
-                                             precision=config.embed_precision, cache_dir=config.embed_cache)
+        try:
+            self.embedder = embedder or Embedder(config.embedding_model, batch_size=config.embed_batch_size,
+                                                 threads=config.torch_threads, backend=config.embed_backend,
+                                                 precision=config.embed_precision, cache_dir=config.embed_cache)
+        except ValueError as exc:  # settings that cannot work together, worded for the user
+            raise StoreError(str(exc)) from None
         self._vectors_checked = False
         if config.is_server:
             self._client = self._connect()

@@ -147,3 +147,10 @@ def test_the_query_path_never_imports_torch(int8_store, embedder):
     assert out.returncode == 0, out.stderr
     result = json.loads(out.stdout.strip().splitlines()[-1])
     assert result == {"hits": 3, "backend": "openvino", "loaded": []}, result
+
+
+def test_settings_that_cannot_work_are_a_store_error(tmp_path):
+    from vectorstore.store import StoreError
+
+    with pytest.raises(StoreError, match="int8 embeddings need the openvino backend, not torch"):
+        NewsStore(_cfg(tmp_path / "s", embed_backend="torch", embed_precision="int8"))

@@ -5,7 +5,7 @@
     python benchmarks/embed_backends.py --make-probe   # rewrite vectorstore/runtime/probe.json
 
 Standalone (not packaged). Method: `--chunks` MultiHop-RAG chunks, cut by the
-project's own chunker; each round encodes them with every backend in turn (at all
+project's own chunker; after an untimed warm-up, each round encodes them with every backend in turn (at all
 cores, batch 64), order rotated per round, and the throughput figure is the median
 over rounds of (sentence-transformers fp32 time / backend time) within the same
 round, so a busy shared machine slows both sides of each ratio alike. Cosine to fp32
@@ -138,6 +138,8 @@ def main() -> None:
     print(f"{len(texts)} MultiHop chunks, {args.rounds} rounds, {threads} threads, batch 64; "
           f"machine: {os.cpu_count()} cores")
 
+    for key in BACKENDS:  # warm-up, not timed: first calls compile kernels for new shapes
+        embedders[key].encode(texts[:128])
     times: dict[tuple[str, str], list[float]] = {k: [] for k in BACKENDS}
     vectors: dict[tuple[str, str], np.ndarray] = {}
     for r in range(args.rounds):

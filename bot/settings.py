@@ -58,7 +58,20 @@ class Settings(BaseSettings):
     embed_batch_size: int = Field(64, ge=1, le=4096, validation_alias=_env("NEWSDESK_EMBED_BATCH"))
     torch_threads: int = Field(
         0, ge=0, le=256, validation_alias=_env("NEWSDESK_TORCH_THREADS"),
-        description="Threads torch may use; 0 = all cores for ingest, 1 on the query path.",
+        description="Threads the embedding runtime may use for ingest; 0 = all cores (questions use 1).",
+    )
+    embed_backend: str = Field(
+        "auto", pattern="^(auto|torch|onnx|openvino)$", validation_alias=_env("NEWSDESK_EMBED_BACKEND"),
+        description="Embedding runtime: auto (OpenVINO, else onnxruntime, on a checked export of the model), "
+        "torch (sentence-transformers), onnx or openvino.",
+    )
+    embed_precision: str = Field(
+        "auto", pattern="^(auto|f32|int8)$", validation_alias=_env("NEWSDESK_EMBED_PRECISION"),
+        description="Embedding weights: auto (the store's; int8 for a new store on OpenVINO), f32 or int8.",
+    )
+    embed_cache: str = Field(
+        "", validation_alias=_env("NEWSDESK_EMBED_CACHE"),
+        description="Folder for the model's exports; empty = ~/.cache/newsdesk/embeddings.",
     )
     chroma_host: str = Field("", validation_alias=_env("CHROMA_HOST"))
     chroma_port: int = Field(8000, validation_alias=_env("CHROMA_PORT"))
@@ -158,6 +171,9 @@ class Settings(BaseSettings):
             chunk_overlap=self.chunk_overlap,
             embed_batch_size=self.embed_batch_size,
             torch_threads=self.torch_threads,
+            embed_backend=self.embed_backend,
+            embed_precision=self.embed_precision,
+            embed_cache=self.embed_cache,
             host=self.chroma_host,
             port=self.chroma_port,
             ssl=self.chroma_ssl,

@@ -92,9 +92,13 @@ class Ingestor:
                                chunk_tokens=store.config.chunk_tokens, overlap=store.config.chunk_overlap)
         self.settings_key = f"{embedder.label}|{store.config.chunk_tokens}|{store.config.chunk_overlap}|v1"
 
-    def run(self, inputs: list[str], *, prune: bool = False, crawl: "CrawlConfig | None" = None) -> IngestReport:
+    def run(self, inputs: list[str], *, prune: bool = False, crawl: "CrawlConfig | None" = None,
+            reembed: bool = False) -> IngestReport:
         """Ingest `inputs`: files, folders, globs, and http(s) URLs of pages, feeds and sitemaps
-        (crawled with `crawl`, or the default `CrawlConfig`). Never raises for a bad file or URL."""
+        (crawled with `crawl`, or the default `CrawlConfig`). Never raises for a bad file or URL.
+
+        `reembed` first rebuilds the vectors of everything already stored with this
+        process's runtime and precision (`newsdesk ingest --reembed`)."""
         lock = FileLock(str(lock_path_for(self.store)))
         try:
             lock.acquire(timeout=self.wait)
@@ -104,15 +108,31 @@ class Ingestor:
                 f"(lock {lock.lock_file}); wait for it to finish, or pass --wait SECONDS"
             ) from None
         try:
-            return self._run_locked(inputs, prune=prune, crawl=crawl)
+            return self._run_locked(inputs, prune=prune, crawl=crawl, reembed=reembed)
         finally:
             lock.release()
 
     # --- the run ------------------------------------------------------------------------
-    def _run_locked(self, inputs: list[str], *, prune: bool, crawl: "CrawlConfig | None") -> IngestReport:
+    def _run_locked(self, inputs: list[str], *, prune: bool, crawl: "CrawlConfig | None",
+                    reembed: bool = False) -> IngestReport:
         started = time.perf_counter()
         report = IngestReport()
-        self.store.check_compatible()
+        self.store.check_compatible(vectors=not reembed)
+        embedder = self.store.embedder
+        report.embed_backend, report.embed_precision = embedder.backend, embedder.precision
+        if reembed:
+            try:
+                self._reembed(report)
+            except KeyboardInterrupt:
+                report.interrupted = True
+                report.warnings.append("interrupted during --reembed: run `newsdesk ingest --reembed` again to finish")
+                report.chunks = self.store.count()
+                report.seconds = time.perf_counter() - started
+                return report
+            if not inputs:
+                report.chunks = self.store.count()
+                report.seconds = time.perf_counter() - started
+                return report
         urls = [i for i in inputs if is_url(i)]
         paths = [i for i in inputs if not is_url(i)]
         stored = self.store.doc_records()
@@ -140,6 +160,31 @@ class Ingestor:
             report.chunks = self.store.count()
             report.seconds = time.perf_counter() - started
         return report
+
+    def _reembed(self, report: IngestReport) -> None:
+        """Rebuild every stored chunk's vector from its stored header and text. The store
+        is marked while this runs, so an interrupted re-embed is refused by queries and
+        finished by the next `--reembed`; texts, ids and metadata are left as they are."""
+        embedder = self.store.embedder
+        target = f"{embedder.precision} ({embedder.backend})"
+        self.store.record_vectors(embedder.backend, embedder.precision, pending=target)
+        ids = [cid for cid, _text, _meta in self.store.iter_records(include_documents=False)]
+        bar = self._bar(total=len(ids), unit="chunk", desc="re-embedding")
+        for start in range(0, len(ids), self.batch_chunks):
+            passages = self.store.get_passages(ids[start:start + self.batch_chunks])
+            texts = [f"{p.header}\n{p.text}" if p.header else p.text for p in passages]
+            t0 = time.perf_counter()
+            vectors = embedder.encode(texts)
+            report.embed_seconds += time.perf_counter() - t0
+            self.store.update_vectors([p.chunk_id for p in passages], vectors)
+            report.reembedded += len(passages)
+            if bar is not None:
+                bar.update(len(passages))
+            self._notify("re-embedding", report.reembedded, len(ids))
+        if bar is not None:
+            bar.close()
+        self.store.record_vectors(embedder.backend, embedder.precision)
+        self.store.bump_version()
 
     @staticmethod
     def records_by_file(stored: dict[str, DocRecord]) -> dict[tuple[str, str], list[DocRecord]]:

@@ -33,6 +33,9 @@ class IngestReport:
     pages: int = 0  # web pages checked (fetched, or answered 304)
     pages_not_modified: int = 0  # of those, answered 304 or with an unchanged body: not parsed again
     requests: int = 0  # HTTP requests sent (robots.txt, feeds, sitemaps, pages, retries, redirects)
+    reembedded: int = 0  # chunks whose vectors `--reembed` rebuilt
+    embed_backend: str = ""  # the runtime and precision that made this run's vectors
+    embed_precision: str = ""
 
     @property
     def ok(self) -> bool:

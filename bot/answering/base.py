@@ -8,6 +8,7 @@ from typing import Iterator, Protocol, Sequence, runtime_checkable
 from vectorstore.passage import Passage
 
 from ..answer import Answer
+from ..language.parts import QuestionPart
 
 
 @dataclass
@@ -16,12 +17,15 @@ class Evidence:
 
     `passages` were retrieved and decided that the coverage answers (the gate looked at
     them); `siblings` are more chunks of the retrieved articles, quotable but not deciding;
-    `context` is the earlier question and answer of a follow-up.
+    `context` is the earlier question and answer of a follow-up; `parts` are the question's
+    parts when it names several outlets or dates; `outlets` are the store's outlet names.
     """
 
     passages: list[Passage]
     siblings: list[Passage] = field(default_factory=list)
     context: str = ""
+    parts: list[QuestionPart] = field(default_factory=list)
+    outlets: list[str] = field(default_factory=list)
 
 
 @runtime_checkable

@@ -11,13 +11,16 @@ from typing import Iterator, Sequence
 from vectorstore.passage import Passage
 
 from ..answer import Answer, Citation
+from ..language.dates import MentionedDate, near_date
+from ..language.entities import likely_answer
 from ..language.lexicon import Lexicon, load_lexicon
+from ..language.parts import QuestionPart
 from ..language.questions import question_names
 from ..language.terms import question_terms
 from .base import Evidence
 from .gate import mentions
 from .quotes import render_quote
-from .sentences import IdfFn, SentenceScorer
+from .sentences import IdfFn, ScoredSentence, SentenceScorer, similar
 
 
 @dataclass(frozen=True)
@@ -45,7 +48,10 @@ class ExtractiveAnswerer:
         self.corpus_idf = corpus_idf
 
     def answer(self, question: str, evidence: Evidence) -> Answer:
-        """Quote the best sentences with [n] citations (the gate has decided the coverage answers)."""
+        """Quote the best sentences with [n] citations (the gate has decided the coverage answers).
+
+        A multi-part question gets one quote per part first (its outlet and date named), in
+        the question's order; a who/which question is led by the name the passages support."""
         passages = list(evidence.passages)
         extra = list(evidence.siblings)
         idf = self.corpus_idf if self.config.corpus_idf and self.corpus_idf is not None else None
@@ -54,31 +60,46 @@ class ExtractiveAnswerer:
         # when the question names a practice or a person, quote the articles that mention it
         off_focus = off_focus_docs(question, quotable, self.lexicon) if self.config.focus_on_names else set()
         focused = [s for s in scored if quotable[s.passage_index].doc_id not in off_focus]
-        chosen = self.scorer.select(focused or scored, question)
+        by_part = self.part_quotes(evidence.parts, passages)
+        chosen = by_part + [s for s in self.scorer.select(focused or scored, question)
+                            if not any(s.text == c.text for c in by_part)]
+        chosen = chosen[:max(self.scorer.config.max_sentences, len(by_part))]
         if not chosen:
             return Answer.not_found(question, passages=passages, answerer=self.name)
-        # one number per article (or comment): two quotes from one article cite the same source
-        numbers: dict[str, int] = {}
-        cited: set[int] = set()
-        citations: list[Citation] = []
-        parts: list[str] = []
-        for sentence in chosen:
-            passage = quotable[sentence.passage_index]
-            key = passage.doc_id or passage.chunk_id
-            if key not in numbers:
-                numbers[key] = len(numbers) + 1
-                citations.append(Citation.from_passage(numbers[key], passage))
-            elif sentence.passage_index not in cited:  # the citation carries every passage quoted
-                citation = citations[numbers[key] - 1]
-                citation.text = f"{citation.text}\n…\n{passage.text}"
-                citation.score = max(citation.score, round(float(passage.score), 6))
-            cited.add(sentence.passage_index)
-            text = sentence.text
-            if sentence.follower and not any(sentence.follower == c.text for c in chosen):
-                text = f"{text} {sentence.follower}"
-            parts.append(render_quote(text, passage, numbers[key], self.config.max_quote_chars))
-        return Answer(question=question, answer=" ".join(parts), found=True, citations=citations,
+        citations = Citations(quotable)
+        parts = [render_quote(self._with_follower(s, chosen), quotable[s.passage_index],
+                              citations.number(s.passage_index), self.config.max_quote_chars,
+                              dated=i < len(by_part))
+                 for i, s in enumerate(chosen)]
+        lead = likely_answer(question, [(f"{p.title}. {p.text}", 1.0 / (1.0 + 0.1 * i)) for i, p in enumerate(passages)],
+                             exclude=evidence.outlets)
+        if lead:
+            where = next((i for i, p in enumerate(quotable) if lead.lower() in p.text.lower()), None)
+            parts.insert(0, f"{lead}" + (f" [{citations.number(where)}]." if where is not None else "."))
+        return Answer(question=question, answer=" ".join(parts), found=True, citations=citations.list,
                       passages=passages, answerer=self.name)
+
+    def part_quotes(self, parts: Sequence[QuestionPart], passages: Sequence[Passage]) -> list[ScoredSentence]:
+        """The best sentence for each part of a multi-part question, from the passages of the
+        part's outlet (and date), in the question's order; indexes are the passages'."""
+        chosen: list[ScoredSentence] = []
+        for part in parts:
+            pool = [i for i, p in enumerate(passages) if (part.outlet is None or p.source == part.outlet)
+                    and (part.date is None or _near(p, part.date))]
+            if not pool:
+                continue
+            for s in self.scorer.score(part.text, [passages[i] for i in pool]):
+                if not any(similar(s.text, c.text) for c in chosen):
+                    s.passage_index = pool[s.passage_index]
+                    chosen.append(s)
+                    break
+        return chosen
+
+    @staticmethod
+    def _with_follower(sentence: ScoredSentence, chosen: Sequence[ScoredSentence]) -> str:
+        if sentence.follower and not any(sentence.follower == c.text for c in chosen):
+            return f"{sentence.text} {sentence.follower}"
+        return sentence.text
 
     def stream(self, question: str, evidence: Evidence) -> Iterator[str | Answer]:
         """The whole answer as one item (quotes are not written incrementally)."""
@@ -98,3 +119,37 @@ def off_focus_docs(question: str, passages: Sequence[Passage], lexicon: Lexicon 
     if not any(all(mentions(text, n) for n in names) for text in joined.values()):
         return set()
     return {doc for doc, text in joined.items() if not any(mentions(text, n) for n in names)}
+
+
+def _near(passage: Passage, day: MentionedDate, window: int = 1) -> bool:
+    from datetime import date
+
+    try:
+        return near_date(date.fromisoformat(passage.published[:10]), [day], window)
+    except ValueError:
+        return False
+
+
+class Citations:
+    """Numbers sources in order of first use: one number per article (or comment), so two
+    quotes from one article cite the same source, whose text carries every passage quoted."""
+
+    def __init__(self, quotable: Sequence[Passage]) -> None:
+        self.quotable = quotable
+        self.numbers: dict[str, int] = {}
+        self.cited: set[int] = set()
+        self.list: list[Citation] = []
+
+    def number(self, index: int) -> int:
+        """The [n] of passage `index`, adding its source (or its text to the source) when new."""
+        passage = self.quotable[index]
+        key = passage.doc_id or passage.chunk_id
+        if key not in self.numbers:
+            self.numbers[key] = len(self.numbers) + 1
+            self.list.append(Citation.from_passage(self.numbers[key], passage))
+        elif index not in self.cited:
+            citation = self.list[self.numbers[key] - 1]
+            citation.text = f"{citation.text}\n…\n{passage.text}"
+            citation.score = max(citation.score, round(float(passage.score), 6))
+        self.cited.add(index)
+        return self.numbers[key]

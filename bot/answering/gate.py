@@ -14,6 +14,7 @@ Thresholds were calibrated on MultiHop-RAG's null questions and the project's QA
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Callable, Iterable, Mapping, Sequence
 
@@ -22,8 +23,8 @@ from vectorstore.passage import Passage
 from ..answer import NOT_FOUND_TEXT, Answer
 from ..language.lexicon import Lexicon, load_lexicon
 from ..language.outlets import unknown_outlets
-from ..language.questions import question_names
-from ..language.terms import question_terms, term_set
+from ..language.questions import question_acronyms, question_names
+from ..language.terms import acronym_terms, question_terms, term_set
 from .base import Answerer, Evidence, passages_text
 from .sentences import IdfFn, SentenceScorer, candidate_idf
 
@@ -80,9 +81,11 @@ class Gate:
             return self.corpus_idf
         return candidate_idf(passages)
 
-    def check(self, question: str, passages: Sequence[Passage]) -> Verdict:
-        """The verdict for a question and its retrieved passages."""
+    def check(self, question: str, passages: Sequence[Passage], related: Sequence[Passage] = ()) -> Verdict:
+        """The verdict for a question and its retrieved passages. `related` passages (the rest of
+        the retrieved articles) count as mentioning what they mention, not as answering."""
         passages = list(passages)
+        mentioning = passages + list(related)
         if not passages:
             return Verdict.refuse("no-passages")
         if self.outlet_names is not None:
@@ -90,8 +93,11 @@ class Gate:
             if missing:
                 return Verdict.refuse("unknown-outlet", f"{NOT_FOUND_TEXT[:-1]}: it has nothing from "
                                                         f"{' or '.join(missing)}.")
-        if self.config.refuse_missing_names and self.missing_names(question, passages):
-            return Verdict.refuse("missing-name")
+        if self.config.refuse_missing_names:
+            missing = self.missing_names(question, mentioning) + self.missing_acronyms(question, mentioning)
+            if missing:
+                return Verdict.refuse("missing-name", f"{NOT_FOUND_TEXT[:-1]}: it has nothing about "
+                                                      f"{' or '.join(missing)}.")
         idf = self.idf_for(passages)
         coverage, dense = self.relevance(question, passages, idf)
         if coverage < self.config.min_coverage:
@@ -123,11 +129,35 @@ class Gate:
         dense = max((p.scores["dense"] for p in passages[:cfg.dense_passages] if "dense" in p.scores), default=-1.0)
         return coverage, float(dense)
 
+    def missing_acronyms(self, question: str, passages: Sequence[Passage]) -> list[str]:
+        """Acronyms in the question ("ARRS") that no passage writes or spells out."""
+        return [a for a in question_acronyms(question, self.lexicon) if not mentions_acronym(passages, a)]
+
     def missing_names(self, question: str, passages: Sequence[Passage]) -> list[str]:
         """Capitalised names in the question that no passage mentions: a question about
         Scotland is not answered by coverage of England."""
         text = passages_text(passages)
         return [n for n in question_names(question, self.lexicon) if question_terms(n) and not mentions(text, n)]
+
+
+def mentions_acronym(passages: Sequence[Passage], acronym: str) -> bool:
+    """True when a passage writes the acronym, or spells it out ("Quality and Outcomes Framework")."""
+    letters = acronym.rstrip("s")
+    word = re.compile(rf"\b{re.escape(letters)}s?\b")
+    stem = question_terms(letters)
+    for p in passages:
+        text = f"{p.title}. {p.text}"
+        if word.search(text) or (stem and stem[0] in acronym_terms(text)) or _spelled_out(text, letters):
+            return True
+    return False
+
+
+def _spelled_out(text: str, letters: str) -> bool:
+    """True when consecutive words of the text start with the acronym's letters, in any case
+    ("whole-time-equivalent" for WTE, "additional roles reimbursement scheme" for ARRS)."""
+    words = [w for w in re.split(r"[\s\-–—/]+", text.lower()) if w and w[0].isalnum()]
+    n, target = len(letters), letters.lower()
+    return any("".join(w[0] for w in words[i:i + n]) == target for i in range(len(words) - n + 1))
 
 
 def mentions(text: str, name: str) -> bool:

@@ -219,17 +219,18 @@ def _chain(settings: Settings):  # noqa: ANN202 - AnswerChain
 
 @app.command()
 def ask(
-    question: str = typer.Argument(..., help="The question."),
+    question: str = typer.Argument(..., help="The question, or - to read questions from standard input, one a line."),
     k: Optional[int] = typer.Option(None, "--k", min=1, max=50, help="Passages per answer (default NEWSDESK_TOP_K)."),
     since: Optional[str] = typer.Option(None, "--since", help="Only coverage on or after this date (YYYY-MM-DD)."),
     until: Optional[str] = typer.Option(None, "--until", help="Only coverage on or before this date."),
     kind: str = typer.Option("all", "--kind", help="article, comment or all."),
     source: Optional[str] = typer.Option(None, "--source", help="Only this outlet."),
-    json_out: bool = typer.Option(False, "--json", help="Print the Answer as one JSON object."),
+    json_out: bool = typer.Option(False, "--json", help="Print the Answer as one JSON object (a line per "
+                                  "question with -: JSON Lines, in input order)."),
     passages: bool = typer.Option(False, "--passages", help="Also print the retrieved passages."),
     store: Optional[Path] = StoreOpt,
 ) -> None:
-    """Answer one question with quoted, cited passages."""
+    """Answer a question with quoted, cited passages (`ask -`: a batch from standard input)."""
     from vectorstore.store import StoreError
 
     from ..chain import AskOptions
@@ -237,21 +238,40 @@ def ask(
     from .terminal import format_answer, format_passages
 
     settings = _settings(store)
-    filters = _filters(since, until, kind, source)
+    options = AskOptions(k=k, filters=_filters(since, until, kind, source))
     chain = _chain(settings)
-    try:
-        answer = chain.ask(question, AskOptions(k=k, filters=filters))
-    except StoreError as exc:
-        _fail(str(exc))
-    except Exception:  # e.g. the LLM endpoint refused: its error text may echo the API key
-        error_id = log_failure(log, "answering failed")
-        _fail(f"answering failed (error id {error_id}); the details are in the log", 1)
-    if json_out:
-        typer.echo(json.dumps(answer.to_dict(with_passages=passages), ensure_ascii=False))
-        return
-    typer.echo(format_answer(answer, timings=True))
-    if passages:
-        typer.echo("\n" + format_passages(answer.passages))
+    batch = question.strip() == "-"
+    questions = (line.strip() for line in sys.stdin) if batch else iter([question])
+    failed = False
+    for text in questions:
+        if not text:
+            continue
+        try:
+            answer = chain.ask(text, options)
+        except Exception as exc:  # e.g. the LLM endpoint refused: its error text may echo the API key
+            error_id = log_failure(log, "answering failed")
+            reason = str(exc) if isinstance(exc, StoreError) else f"answering failed (error id {error_id}); " \
+                                                                  "the details are in the log"
+            if not batch:
+                _fail(reason, 2 if isinstance(exc, StoreError) else 1)
+            failed = True
+            if json_out:
+                typer.echo(json.dumps({"question": text, "error": reason}, ensure_ascii=False))
+            else:
+                typer.secho(f"> {text}\nerror: {reason}\n", fg=typer.colors.RED, err=True)
+            continue
+        if json_out:
+            typer.echo(json.dumps(answer.to_dict(with_passages=passages), ensure_ascii=False))
+            continue
+        if batch:
+            typer.echo(f"> {text}")
+        typer.echo(format_answer(answer, timings=True))
+        if passages:
+            typer.echo("\n" + format_passages(answer.passages))
+        if batch:
+            typer.echo("")
+    if failed:
+        raise typer.Exit(1)
 
 
 @app.command()

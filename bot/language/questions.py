@@ -84,6 +84,21 @@ def question_names(question: str, lexicon: Lexicon | None = None) -> list[str]:
             if m.start() > 0 and m.group(0) not in _NOT_NAMES and m.group(0) not in lexicon.common_capitalised]
 
 
+_ACRONYM = re.compile(r"\b[A-Z][A-Z0-9]{1,5}s?\b")
+
+
+def question_acronyms(question: str, lexicon: Lexicon | None = None) -> list[str]:
+    """Acronyms the question uses ("ARRS", "QOF"), less the lexicon's common ones ("GP", "NHS")."""
+    lexicon = lexicon or load_lexicon()
+    common = {c.upper() for c in lexicon.common_capitalised}
+    out = []
+    for m in _ACRONYM.finditer(question):
+        word = m.group(0)
+        if word not in common and word.rstrip("s") not in common and word not in out and any(c.isalpha() for c in word):
+            out.append(word)
+    return out
+
+
 _CLAUSE_SPLIT = re.compile(
     r"\s*[;:?!]\s*|\s*,(?!\s*\d{4})\s*"  # punctuation (not the comma in "October 7, 2023")
     r"|\s+(?:while|whereas|but|and then|and the|and that|and has|and is|and was)\s+", re.I)

@@ -115,3 +115,28 @@ def test_a_question_in_acronyms_finds_the_sentence_that_spells_them_out():
                title="GP contract 2025/26", index=1)
     answer = _answer(ExtractiveAnswerer(), "How many QOF indicators are left?", [full, quote])
     assert answer.found and answer.answer.startswith("As part of the package")
+
+
+def test_a_named_acronym_no_passage_mentions_is_refused_by_name():
+    answer = _answer(ExtractiveAnswerer(), "How much was added to the ARRS pot?", [LEAD, OTHER])
+    assert not answer.found and answer.answer.endswith("it has nothing about ARRS.")
+    spelled = _p("a1", "arrs", "This year £82m was added to the additional roles reimbursement scheme pot.",
+                 title="Scheme grows")
+    assert _answer(ExtractiveAnswerer(), "How much was added to the ARRS pot?", [spelled]).found
+
+
+def test_a_multi_part_question_gets_a_dated_quote_per_part():
+    from bot.language.parts import QuestionPart
+
+    a = Passage(chunk_id="a", doc_id="a", title="FTX trial opens", source="TechCrunch", published="2023-10-02",
+                text="The trial of the FTX founder opened in Manhattan with jury selection on Tuesday.")
+    b = Passage(chunk_id="b", doc_id="b", title="Jury out", source="The Verge", published="2023-11-02",
+                text="The jury deliberated for four hours before returning its verdict on the FTX founder.")
+    parts = [QuestionPart("the TechCrunch article say the FTX trial opened with jury selection", outlet="TechCrunch"),
+             QuestionPart("The Verge reports the jury deliberated for hours", outlet="The Verge")]
+    question = ("Does the TechCrunch article say the FTX trial opened with jury selection, while The Verge "
+                "reports the jury deliberated for hours?")
+    answer = gated_answer(Gate(), ExtractiveAnswerer(), question, Evidence([b, a], parts=parts))
+    assert answer.found
+    assert answer.answer.index("TechCrunch, 2 Oct 2023: “The trial") < answer.answer.index("The Verge, 2 Nov 2023: “The jury")
+    assert {c.title for c in answer.citations} == {"FTX trial opens", "Jury out"}

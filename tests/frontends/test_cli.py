@@ -58,3 +58,30 @@ def test_settings_from_env_file_and_secrets_hidden(tmp_path, monkeypatch):
     assert settings.discord_token.get_secret_value() == "abc.def.secret-token"
     assert "secret-token" not in repr(settings) and "secret-token" not in str(settings.model_dump())
     assert load_settings(store_dir=tmp_path / "x").store.path == tmp_path / "x"
+
+
+def test_ask_batch_reads_stdin_and_prints_json_lines_in_order(sample_store, monkeypatch):
+    """`ask -`: one process, a JSON line per question in input order; a failed question gets
+    an `error` and the batch goes on; --passages and --k apply."""
+    from bot.chain import AnswerChain
+
+    real_ask = AnswerChain.ask
+
+    def ask(self, question, options=None):  # noqa: ANN001, ANN202
+        if "explode" in question:
+            raise RuntimeError("the model endpoint went away")
+        return real_ask(self, question, options)
+
+    monkeypatch.setattr(AnswerChain, "ask", ask)
+    stdin = "How much is the winter access fund?\n\nplease explode\nWho won the 2023 Rugby World Cup?\n"
+    result = CliRunner().invoke(app, ["ask", "-", "--json", "--passages", "--k", "3", "--store",
+                                      str(sample_store.config.path)], input=stdin)
+    assert result.exit_code == 1  # one question failed
+    rows = [json.loads(line) for line in result.stdout.strip().splitlines()]
+    assert [r["question"] for r in rows] == ["How much is the winter access fund?", "please explode",
+                                             "Who won the 2023 Rugby World Cup?"]
+    first, failed, refused = rows
+    assert first["found"] and "£58m" in first["answer"] and len(first["passages"]) <= 3
+    assert {"text", "title", "source", "published", "kind", "doc_id", "score", "ranks"} <= set(first["passages"][0])
+    assert set(failed) == {"question", "error"} and "error id" in failed["error"]
+    assert refused["found"] is False and "Traceback" not in result.stdout

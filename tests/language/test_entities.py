@@ -1,0 +1,30 @@
+"""Who or what a question asks for, and the name the passages support."""
+
+from __future__ import annotations
+
+from bot.language.entities import asked_kind, likely_answer, names_in
+
+
+def test_the_kind_of_thing_asked():
+    assert asked_kind("Who is the individual facing a criminal trial?") == "person"
+    assert asked_kind("Which NFL player, reported by The New York Times, ...?") == "person"
+    assert asked_kind("Which football club, discussed on TalkSport, set an unwanted record?") == "thing"
+    assert asked_kind("What is the name of the organization discussed in TechCrunch?") == "thing"
+    assert asked_kind("How much was added to the ARRS pot?") is None
+
+
+def test_names_are_runs_of_capitalised_words():
+    assert names_in("Sam Bankman-Fried’s trial began. The Federal Reserve held rates.") == [
+        "Sam Bankman-Fried", "Federal Reserve"]
+
+
+def test_the_fullest_form_of_the_most_supported_name_not_in_the_question():
+    texts = [("Bankman-Fried, the founder of FTX, faces seven counts. Sam Bankman-Fried denied it.", 1.0),
+             ("Prosecutors said Bankman-Fried lied. Judge Lewis Kaplan presided.", 0.9),
+             ("Caroline Ellison testified against her former boss.", 0.8)]
+    q = "Who is the individual associated with FTX facing a criminal trial, as reported by TechCrunch?"
+    assert likely_answer(q, texts, exclude=["TechCrunch"]) == "Sam Bankman-Fried"
+    # a name the question already uses is never its answer
+    assert likely_answer("Who did Sam Bankman-Fried hire from Jane Street?", texts) != "Sam Bankman-Fried"
+    # a person needs a first and a last name; ordinary capitalised words are not names
+    assert likely_answer("Who is to blame?", [("Younger GPs said so. younger doctors agreed.", 1.0)]) is None

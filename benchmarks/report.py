@@ -108,9 +108,28 @@ def _quality_lines(q: dict) -> list[str]:
     for t, v in q["per_type"].items():
         lines.append(f"| {t} | {v['n']} | {v['hits_at_4']:.3f} | {v['hits_at_10']:.3f} | {v['mrr_at_10']:.3f} | {v['map_at_10']:.3f} |")
     lines += ["", f"Refusals: {q['null_refused']:.1%} of null questions refused; "
-              f"{q['answerable_refused']:.1%} of answerable questions wrongly refused.", "",
-              "![quality per type](bench_quality.png)", ""]
+              f"{q['answerable_refused']:.1%} of answerable questions wrongly refused.", ""]
+    if "complete_at_10" in q:
+        lines += _evidence_lines(q)
+    lines += ["![quality per type](bench_quality.png)", ""]
     return lines
+
+
+EVIDENCE_TARGETS = {"complete_at_4": 0.50, "complete_at_10": 0.70, "answer_quotes_fact": 0.80,
+                    "answer_cites_all": 0.60, "inference_answer": 0.75}
+
+
+def _evidence_lines(q: dict) -> list[str]:
+    """Complete evidence and the answers themselves, per type (definitions in the README)."""
+    keys = list(EVIDENCE_TARGETS)
+    cell = lambda v: "—" if v is None else f"{v:.3f}"  # noqa: E731
+    lines = ["Complete evidence and answers (answers built from the same top 10; a refusal scores 0):", "",
+             "| question type | n | " + " | ".join(keys) + " |", "|---|---|" + "---|" * len(keys)]
+    for t, v in q["per_type"].items():
+        lines.append(f"| {t} | {v['n']} | " + " | ".join(cell(v.get(k)) for k in keys) + " |")
+    lines.append(f"| **all** | {q['n']} | " + " | ".join(cell(q.get(k)) for k in keys) + " |")
+    lines.append("| target | | " + " | ".join(f"{EVIDENCE_TARGETS[k]:.2f}" for k in keys) + " |")
+    return lines + [""]
 
 
 def _scale_lines(sc: dict) -> list[str]:

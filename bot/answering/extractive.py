@@ -73,9 +73,11 @@ class ExtractiveAnswerer:
                  for i, s in enumerate(chosen)]
         lead = likely_answer(question, [(f"{p.title}. {p.text}", 1.0 / (1.0 + 0.1 * i)) for i, p in enumerate(passages)],
                              exclude=evidence.outlets)
-        if lead:
-            where = next((i for i, p in enumerate(quotable) if lead.lower() in p.text.lower()), None)
-            parts.insert(0, f"{lead}" + (f" [{citations.number(where)}]." if where is not None else "."))
+        if lead:  # only a name that the quoted passages, or the best three, write
+            near = [s.passage_index for s in chosen] + list(range(min(3, len(passages))))
+            where = next((i for i in near if lead.lower() in quotable[i].text.lower()), None)
+            if where is not None:
+                parts.insert(0, f"{lead} [{citations.number(where)}].")
         return Answer(question=question, answer=" ".join(parts), found=True, citations=citations.list,
                       passages=passages, answerer=self.name)
 

@@ -25,7 +25,7 @@ from ..language.lexicon import Lexicon, load_lexicon
 from ..language.outlets import unknown_outlets
 from ..language.questions import question_acronyms, question_names
 from ..language.terms import acronym_terms, question_terms, term_set
-from .base import Answerer, Evidence, passages_text
+from .base import Answerer, Evidence
 from .sentences import IdfFn, SentenceScorer, candidate_idf
 
 
@@ -136,8 +136,8 @@ class Gate:
     def missing_names(self, question: str, passages: Sequence[Passage]) -> list[str]:
         """Capitalised names in the question that no passage mentions: a question about
         Scotland is not answered by coverage of England."""
-        text = passages_text(passages)
-        return [n for n in question_names(question, self.lexicon) if question_terms(n) and not mentions(text, n)]
+        text = " ".join(f"{p.title}. {p.source}. {p.text}" for p in passages)
+        return [n for n in question_names(question, self.lexicon) if question_terms(n) and not name_written(text, n)]
 
 
 def mentions_acronym(passages: Sequence[Passage], acronym: str) -> bool:
@@ -158,6 +158,41 @@ def _spelled_out(text: str, letters: str) -> bool:
     words = [w for w in re.split(r"[\s\-–—/]+", text.lower()) if w and w[0].isalnum()]
     n, target = len(letters), letters.lower()
     return any("".join(w[0] for w in words[i:i + n]) == target for i in range(len(words) - n + 1))
+
+
+_HONORIFICS = frozenset("Dr Mr Mrs Ms Miss Prof Professor Sir Dame Lord Lady Cllr Rev Judge".split())
+
+
+def name_written(text: str, name: str) -> bool:
+    """True when a text writes a name: the whole name; or, for a longer name, its last word
+    not right after another name ("Dr Pritchard" counts for Amanda Pritchard, "Owain
+    Pritchard" does not; "North Calderford" does not count for South Calderford), or its
+    first word not right before another ("Chelsea said" counts for Chelsea Football Club)."""
+    words = [w for w in name.split() if w not in _HONORIFICS]
+    if not words:
+        return True
+    if len(words) == 1:
+        word = words[0]
+        return bool(re.search(rf"\b{re.escape(word)}", text, re.I)) or any(
+            re.search(rf"\b{re.escape(s)}", text, re.I) for s in question_terms(word))
+    if re.search(r"\b" + r"\W+".join(map(re.escape, words)) + r"\b", text, re.I):
+        return True
+    for m in re.finditer(rf"\b{re.escape(words[-1])}\b", text):
+        before = re.search(r"([A-Z][\w’'.-]*)[ \t]+$", text[:m.start()])
+        if before is None or _not_a_rival(before.group(1), words[-2]):
+            return True
+    for m in re.finditer(rf"\b{re.escape(words[0])}\b", text):
+        after = re.match(r"[ \t]+([A-Z][\w’'.-]*)", text[m.end():])
+        if after is None or after.group(1) == words[1]:
+            return True
+    return False
+
+
+def _not_a_rival(word: str, expected: str) -> bool:
+    """A word before a surname that does not make it someone else's: a title, an initial, the
+    expected first name."""
+    bare = word.rstrip(".")
+    return bare in _HONORIFICS or len(bare) == 1 or word == expected
 
 
 def mentions(text: str, name: str) -> bool:

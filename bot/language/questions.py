@@ -71,7 +71,7 @@ def asks_about_readers(question: str) -> bool:
     return bool(READERS_QUESTION.search(question))
 
 
-_NAME = re.compile(r"\b[A-Z][a-z]+(?:\s+[A-Z][a-z]+)*")
+_NAME = re.compile(r"\b[A-Z][a-z]+(?:[A-Z][a-z]+|['’][A-Z][a-z]+)*(?:\s+[A-Z][a-z]+(?:[A-Z][a-z]+|['’][A-Z][a-z]+)*)*")
 _NOT_NAMES = frozenset("I A The What Which Who When Where Why How Did Does Do Is Are Was Were Has Have Can Could "
                        "Will Would Should".split()) | {n.capitalize() for n in MONTH_NAMES + WEEKDAY_NAMES}
 

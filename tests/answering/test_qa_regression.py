@@ -33,9 +33,17 @@ def test_regression_file_passes(chain, tmp_path):
     results = run_qa(chain, path)
     failures = [f"{r.id} {r.question!r}: {r.reason} | {r.answer[:160]}" for r in results if not r.passed]
     assert len(results) >= 30
-    # A regression floor, not a perfect score: the extractive answerer passes 47 of the 52
-    # questions (the misses are listed in BENCHMARKS.md); fewer than 88% is a regression.
-    assert len(results) - len(failures) >= 0.88 * len(results), "\n".join(failures)
+    # Regression floors, not perfect scores (the misses are listed in BENCHMARKS.md). The
+    # first 52 questions: the extractive answerer passes 47; fewer than 88% is a regression.
+    # q53-q79 (who/which, multi-part, named but absent): it passes 18 of 27; fewer than 60%
+    # is a regression.
+    first = [r for r in results if int(r.id[1:]) <= 52]
+    later = [r for r in results if int(r.id[1:]) > 52]
+    assert len(later) >= 20
+    assert sum(r.passed for r in first) >= 0.88 * len(first), "\n".join(failures)
+    assert sum(r.passed for r in later) >= 0.60 * len(later), "\n".join(failures)
+    absent = [r for r in later if r.reason.startswith(("refused as expected", "answered a question"))]
+    assert absent and sum(r.passed for r in absent) >= 0.75 * len(absent), "\n".join(failures)
     off_topic = [r for r in results if r.id in ("q45", "q46")]
     assert off_topic and all(r.passed for r in off_topic)
 

@@ -20,9 +20,28 @@ StoreOpt = typer.Option(None, "--store", help="Store folder (overrides NEWSDESK_
 log = logging.getLogger("newsdesk")
 
 
-def _settings(store: Optional[Path]) -> Settings:
+_LOGGING: dict = {"verbose": 0, "log_file": None}  # the global -v / --log-file options of this run
+
+
+@app.callback()
+def _global_options(
+    verbose: int = typer.Option(0, "--verbose", "-v", count=True,
+                                help="More log output on the terminal: -v INFO, -vv DEBUG (default: warnings only)."),
+    log_file: Optional[Path] = typer.Option(None, "--log-file", help="Also write the log, with tracebacks, to this "
+                                            "file (default NEWSDESK_LOG_FILE)."),
+) -> None:
+    _LOGGING.update(verbose=verbose, log_file=log_file)
+
+
+def _settings(store: Optional[Path], *, bot: bool = False) -> Settings:
+    """Settings with --store applied, and logging set up: warnings only on the terminal for
+    commands; INFO and a rotating log file (newsdesk.log in the store folder) for the bot."""
     settings = load_settings(store_dir=store)
-    setup_logging(settings)
+    if bot:
+        setup_logging(settings, verbose=_LOGGING["verbose"], log_file=_LOGGING["log_file"], default_level="INFO",
+                      default_file=settings.store_dir / "newsdesk.log")
+    else:
+        setup_logging(settings, verbose=_LOGGING["verbose"], log_file=_LOGGING["log_file"])
     return settings
 
 
@@ -231,7 +250,7 @@ def discord(store: Optional[Path] = StoreOpt) -> None:
 
     from .discord.app import run_bot
 
-    settings = _settings(store)
+    settings = _settings(store, bot=True)
     try:
         run_bot(settings)
     except (ValueError, StoreError) as exc:

@@ -25,7 +25,8 @@ def source_line(c: Citation) -> str:
 def format_answer(answer: Answer, *, timings: bool = False) -> str:
     """The note, if the configured answerer could not answer (the LLM was down), the answer
     text, then its numbered sources."""
-    lines = [f"Note: {answer.note}", ""] if answer.note else []
+    ref = f" (error id {answer.error_id})" if answer.error_id else ""  # the log entry with the details
+    lines = [f"Note: {answer.note}{ref}", ""] if answer.note else []
     lines.append(answer.answer)
     if answer.citations:
         lines.append("")

@@ -155,10 +155,16 @@ def _footer(answer: Answer) -> str:
     return f"Newsdesk · {answer.answerer}{took} · [n] marks a quote from source n"
 
 
+def _with_note(answer: Answer) -> str:
+    """The answer's text, safe, after its note in italics when there is one (the LLM was down)."""
+    text = safe_text(answer.answer)
+    return f"*{safe_text(answer.note)}*\n\n{text}" if answer.note else text
+
+
 def answer_embeds(answer: Answer) -> list[discord.Embed]:
     """A found answer as embeds: the question as title, the quoted text with its [n] markers,
     then the numbered sources as fields; more embeds only when a limit requires it."""
-    parts = split_text(safe_text(answer.answer), DESCRIPTION_LIMIT) or ["…"]
+    parts = split_text(_with_note(answer), DESCRIPTION_LIMIT) or ["…"]
     embeds = [discord.Embed(description=part, colour=ANSWER_COLOUR) for part in parts]
     embeds[0].title = truncate(safe_text(" ".join(answer.question.split())), TITLE_LIMIT)  # the asker's text too
     footer = _footer(answer)
@@ -178,7 +184,7 @@ def render_answer(answer: Answer) -> list[Payload]:
     """The messages for an answer: one embed per message; "the coverage doesn't answer that"
     is said plainly, as text with no sources."""
     if not answer.found or not answer.citations:
-        return render_text(answer.answer)
+        return render_text(_with_note(answer))
     return [Payload(embeds=[embed]) for embed in answer_embeds(answer)]
 
 

@@ -214,6 +214,31 @@ def eval_multihop(
     print_retrieval_report(report)
 
 
+@eval_app.command("answers")
+def eval_answers(
+    corpus: Path = typer.Option(..., "--corpus", exists=True, dir_okay=False, help="MultiHop-RAG corpus.json."),
+    queries: Path = typer.Option(..., "--queries", exists=True, dir_okay=False, help="Questions file (JSON list)."),
+    limit: Optional[int] = typer.Option(None, "--limit", help="Only the first N questions."),
+    json_out: bool = typer.Option(False, "--json", help="Print the report as one JSON object."),
+    out: Optional[Path] = typer.Option(None, "--out", help="Also write the report, with every answer, to this file."),
+    store: Optional[Path] = StoreOpt,
+) -> None:
+    """Answer accuracy on MultiHop-RAG as the paper measures it, for the configured answerer."""
+    from ..evaluation.answers import run_answers
+
+    settings = _settings(store)
+    report = run_answers(settings, corpus, queries, limit=limit, progress=not json_out and sys.stderr.isatty())
+    if out:
+        out.write_text(json.dumps(report.as_dict(with_results=True), indent=2, ensure_ascii=False) + "\n",
+                       encoding="utf-8")
+    if json_out:
+        typer.echo(json.dumps(report.as_dict(), ensure_ascii=False))
+        return
+    from .reports import print_answer_report
+
+    print_answer_report(report)
+
+
 @eval_app.command("qa")
 def eval_qa(
     file: Path = typer.Argument(..., exists=True, dir_okay=False, help="QA file (JSON Lines)."),

@@ -118,7 +118,7 @@ def hardening_figures(workdir: Path) -> dict:
     return {"passed": passed, "failed": failed, "failures": failures, "figures": figures}
 
 
-SECTIONS = ("ingest", "latency", "quality", "scale", "hardening")
+SECTIONS = ("ingest", "latency", "quality", "answers", "scale", "hardening")
 
 
 def run_bench(settings: Settings, corpus: Path, queries: Path, out: Path, *, only: Sequence[str] = (),
@@ -146,6 +146,10 @@ def run_bench(settings: Settings, corpus: Path, queries: Path, out: Path, *, onl
         results["latency_short"] = short_question_latency(settings, settings.store_dir / "bench-short")
     if "quality" in wanted:
         results["quality"] = {**run_multihop(settings, corpus, queries, progress=True).as_dict(), "measured": stamp}
+    if "answers" in wanted:  # answer accuracy of the configured answerer, as the paper counts it
+        from bot.evaluation.answers import run_answers
+
+        results["answers"] = {**run_answers(settings, corpus, queries).as_dict(), "measured": stamp}
     if "scale" in wanted:
         from .scalebench import run_scale
 

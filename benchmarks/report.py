@@ -132,6 +132,28 @@ def _evidence_lines(q: dict) -> list[str]:
     return lines + [""]
 
 
+def _answer_lines(a: dict) -> list[str]:
+    """`newsdesk eval answers` on the dev file, beside the paper's GPT-4 figures."""
+    who = a["answerer"] + (f" ({a['model']}, prompt v{a['prompt_version']})" if a.get("model") else "")
+    lines = ["## Answer accuracy (MultiHop-RAG dev, as the paper counts it)", "",
+             f"Measured {a['measured']}. `newsdesk eval answers`: an answer is right when the gold answer appears "
+             "in it as whole words; a null question when it is refused.", "",
+             "| answerer | accuracy | without null questions |", "|---|---|---|",
+             f"| **Newsdesk, {who}** | {a['accuracy']:.3f} | {a['accuracy_answerable']:.3f} |"]
+    lines += [f"| paper: {k} | {v} | |" for k, v in a["paper"].items()]
+    lines += ["", "| question type | n | accuracy |", "|---|---|---|"]
+    lines += [f"| {t} | {m['n']} | {m['accuracy']:.3f} |" for t, m in a["per_type"].items()]
+    yn = a["yes_no"]
+    lines += ["", f"Yes/no questions ({yn['n']}): the gold word appears in {yn['gold_in_answer']:.1%} of the answers; "
+              f"{yn['verdict_first']:.1%} start with the right verdict."]
+    if a["answerer"] == "extractive":
+        lines.append("The extractive answerer quotes the coverage, so it cannot say yes or no: its comparison and "
+                     "temporal figures are the share of quotes that happen to hold the gold word.")
+    if a.get("fallbacks"):
+        lines.append(f"{a['fallbacks']} answers came from the extractive fallback (the endpoint failed).")
+    return lines + [""]
+
+
 def _scale_lines(sc: dict) -> list[str]:
     bot = sc["bot"]
     prod, dense = bot["latency_production"], bot["latency_dense_always"]
@@ -210,6 +232,8 @@ def render_markdown(results: dict) -> str:
         lines += _latency_lines(results["latency"], results.get("latency_short"))
     if "quality" in results:
         lines += _quality_lines(results["quality"])
+    if "answers" in results:
+        lines += _answer_lines(results["answers"])
     if "scale" in results:
         lines += _scale_lines(results["scale"])
     if "hardening" in results:

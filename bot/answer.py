@@ -49,6 +49,12 @@ class Answer:
     timings: dict[str, float] = field(default_factory=dict)
     answerer: str = "extractive"
     passages: list[Passage] = field(default_factory=list, repr=False)  # what was retrieved
+    # Why the configured answerer did not answer itself ("endpoint-error", "timeout",
+    # "circuit-open", "no-valid-citation"), the one line users are shown about it, and the
+    # error id of the log entry with the details.
+    fallback_reason: str | None = None
+    note: str = ""
+    error_id: str | None = None
 
     def to_dict(self, *, with_passages: bool = False) -> dict[str, Any]:
         """The JSON shape documented in the README."""
@@ -59,7 +65,11 @@ class Answer:
             "citations": [asdict(c) for c in self.citations],
             "timings": {k: round(v, 2) for k, v in self.timings.items()},
             "answerer": self.answerer,
+            "fallback_reason": self.fallback_reason,
+            "note": self.note,
         }
+        if self.error_id:
+            data["error_id"] = self.error_id
         if with_passages:
             data["passages"] = [asdict(p) for p in self.passages]
         return data

@@ -126,15 +126,19 @@ class AnswerChain:
 
 
 def build_answerer(settings: Settings, retriever: HybridRetriever) -> Answerer:
-    """The extractive answerer, or the LLM answerer when NEWSDESK_LLM_MODEL is set."""
+    """The extractive answerer, or, when NEWSDESK_LLM_MODEL is set, the LLM answerer behind a
+    circuit breaker that falls back to the extractive one when the endpoint fails."""
     extractive = ExtractiveAnswerer(corpus_idf=retriever.idf, lexicon=load_lexicon(settings.lexicon or None))
     if not settings.llm_model:
         return extractive
+    from .answering.fallback import BreakerConfig, CircuitBreaker, FallbackAnswerer
     from .answering.llm import LLMAnswerer, make_chat_model
 
     model = make_chat_model(settings.llm_model, settings.llm_base_url, settings.llm_api_key.get_secret_value(),
                             settings.llm_temperature, settings.llm_timeout)
-    return LLMAnswerer(model, fallback=extractive)
+    breaker = CircuitBreaker(BreakerConfig(failures=settings.llm_breaker_failures,
+                                           cooldown=settings.llm_breaker_cooldown))
+    return FallbackAnswerer(LLMAnswerer(model, fallback=extractive), extractive, breaker)
 
 
 def build_chain(settings: Settings | None = None, store: NewsStore | None = None, *,

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import logging
 import re
+from logging.handlers import RotatingFileHandler
+from pathlib import Path
 
 from .settings import Settings
+
 
 class RedactSecrets(logging.Filter):
     """Replaces any configured secret (Discord token, API keys) in a record with ****."""
@@ -42,17 +45,80 @@ def secrets_of(settings: Settings) -> list[str]:
     ]
 
 
-def setup_logging(settings: Settings) -> None:
-    """Log to stderr at the configured level; every handler redacts secrets."""
+LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+NOISY_LOGGERS = ("httpx", "httpcore", "openai", "chromadb", "sentence_transformers", "urllib3", "trafilatura",
+                 "htmldate", "discord.gateway", "discord.client", "filelock", "bm25s")
+LOG_FILE_BYTES = 5_000_000  # a log file is rotated at this size
+LOG_FILE_BACKUPS = 5  # rotated files kept (newsdesk.log.1 … .5)
+
+
+class ConsoleFormatter(logging.Formatter):
+    """One line per record on the terminal: tracebacks are left to the log file, except at
+    DEBUG (-vv), so no traceback reaches a user's console."""
+
+    def __init__(self, show_tracebacks: bool) -> None:
+        super().__init__(LOG_FORMAT)
+        self.show_tracebacks = show_tracebacks
+
+    def format(self, record: logging.LogRecord) -> str:  # noqa: A003 - logging API
+        if self.show_tracebacks or not (record.exc_info or record.exc_text or record.stack_info):
+            return super().format(record)
+        saved = record.exc_info, record.exc_text, record.stack_info
+        record.exc_info, record.exc_text, record.stack_info = None, None, None
+        try:
+            return super().format(record)
+        finally:
+            record.exc_info, record.exc_text, record.stack_info = saved
+
+
+def _level(name: str, default: int) -> int:
+    value = logging.getLevelName(name.strip().upper()) if name.strip() else default
+    return value if isinstance(value, int) else default
+
+
+def setup_logging(settings: Settings, *, verbose: int = 0, log_file: Path | None = None,
+                  default_level: str = "WARNING", default_file: Path | None = None) -> None:
+    """Log to stderr and, when asked, to a rotating file; every handler redacts secrets.
+
+    The console shows `NEWSDESK_LOG_LEVEL`, else `default_level` (WARNING for commands,
+    INFO for the bot); `verbose` 1 lowers it to INFO, 2 to DEBUG. The file (`log_file`,
+    else `NEWSDESK_LOG_FILE`, else `default_file`) gets INFO and up, with tracebacks.
+    Calling it again reconfigures the same handlers.
+    """
     root = logging.getLogger()
-    if not any(getattr(h, "_newsdesk", False) for h in root.handlers):
-        handler = logging.StreamHandler()
-        handler._newsdesk = True  # type: ignore[attr-defined]
-        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-        root.addHandler(handler)
-    root.setLevel(getattr(logging, settings.log_level.upper(), logging.INFO))
-    for noisy in ("httpx", "chromadb", "sentence_transformers", "urllib3", "trafilatura", "htmldate",
-                  "discord.gateway", "discord.client", "filelock", "bm25s"):
+    console_level = _level(settings.log_level, _level(default_level, logging.WARNING))
+    if verbose:
+        console_level = min(console_level, logging.INFO if verbose == 1 else logging.DEBUG)
+    console = next((h for h in root.handlers if getattr(h, "_newsdesk", False)), None)
+    if console is None:
+        console = logging.StreamHandler()
+        console._newsdesk = True  # type: ignore[attr-defined]
+        root.addHandler(console)
+    console.setLevel(console_level)
+    console.setFormatter(ConsoleFormatter(show_tracebacks=console_level <= logging.DEBUG))
+    levels = [console_level]
+    path = log_file or (settings.log_file if str(settings.log_file) not in ("", ".") else None) or default_file
+    for old in [h for h in root.handlers if getattr(h, "_newsdesk_file", None) not in (None, str(path))]:
+        root.removeHandler(old)
+        old.close()
+    if path is not None:
+        file_handler = next((h for h in root.handlers if getattr(h, "_newsdesk_file", None) == str(path)), None)
+        if file_handler is None:
+            try:
+                Path(path).parent.mkdir(parents=True, exist_ok=True)
+                file_handler = RotatingFileHandler(path, maxBytes=LOG_FILE_BYTES, backupCount=LOG_FILE_BACKUPS,
+                                                   encoding="utf-8")
+            except OSError as exc:
+                logging.getLogger("newsdesk").warning("cannot write the log file %s: %s", path, exc)
+            else:
+                file_handler._newsdesk_file = str(path)  # type: ignore[attr-defined]
+                file_handler.setFormatter(logging.Formatter(LOG_FORMAT))
+                root.addHandler(file_handler)
+        if file_handler is not None:
+            file_handler.setLevel(min(logging.INFO, console_level))
+            levels.append(file_handler.level)
+    root.setLevel(min(levels))
+    for noisy in NOISY_LOGGERS:
         logging.getLogger(noisy).setLevel(max(logging.WARNING, root.level))
     redactor = RedactSecrets(secrets_of(settings))
     for handler in root.handlers:

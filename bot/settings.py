@@ -119,6 +119,14 @@ class Settings(BaseSettings):
     llm_api_key: SecretStr = Field(SecretStr(""), validation_alias=_env("NEWSDESK_LLM_API_KEY", "OPENAI_API_KEY"))
     llm_temperature: float = Field(0.0, ge=0, le=2, validation_alias=_env("NEWSDESK_LLM_TEMPERATURE"))
     llm_timeout: float = Field(60.0, gt=0, validation_alias=_env("NEWSDESK_LLM_TIMEOUT"))
+    llm_breaker_failures: int = Field(
+        2, ge=1, validation_alias=_env("NEWSDESK_LLM_BREAKER_FAILURES"),
+        description="Consecutive endpoint failures after which the bot stops calling it for a while.",
+    )
+    llm_breaker_cooldown: float = Field(
+        30.0, gt=0, validation_alias=_env("NEWSDESK_LLM_BREAKER_COOLDOWN"),
+        description="Seconds before a down endpoint is tried again (doubling after each failed try, up to 300).",
+    )
 
     # --- Discord ------------------------------------------------------------------------
     discord_token: SecretStr = Field(SecretStr(""), validation_alias=_env("DISCORD_TOKEN"))
@@ -135,7 +143,15 @@ class Settings(BaseSettings):
     max_queue: int = Field(50, ge=1, validation_alias=_env("NEWSDESK_MAX_QUEUE"))
     feedback_db: Path = Field(Path(""), validation_alias=_env("NEWSDESK_FEEDBACK_DB"))
 
-    log_level: str = Field("INFO", validation_alias=_env("NEWSDESK_LOG_LEVEL"))
+    log_level: str = Field(
+        "", validation_alias=_env("NEWSDESK_LOG_LEVEL"),
+        description="Console log level; empty = WARNING for commands (-v: INFO, -vv: DEBUG), INFO for the bot.",
+    )
+    log_file: Path = Field(
+        Path(""), validation_alias=_env("NEWSDESK_LOG_FILE"),
+        description="Also log to this file (INFO and up, with tracebacks); the Discord bot rotates it, and "
+        "uses newsdesk.log in the store folder when empty.",
+    )
 
     _split = field_validator(
         "discord_guilds", "discord_channels", "discord_admin_roles", "sources", "crawl_allowed_hosts", mode="before"

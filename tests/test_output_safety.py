@@ -229,7 +229,14 @@ def test_llm_answer_keeps_only_valid_citations_and_renders_safely(hostile_store,
     assert answer.answerer == "llm" and answer.found
     assert_markers_valid(answer)
     assert len(answer.citations) == 1 and answer.citations[0].url == ARTICLE_URL
-    assert "[7]" not in answer.answer and "[0]" not in answer.answer and "@everyone" in answer.answer
+    assert "[7]" not in answer.answer and "[0]" not in answer.answer
+    # defused in the answer itself, so every front end (terminal, --json, Discord) gets it safe
+    assert "@everyone" not in answer.answer and f"@{ZWSP}everyone" in answer.answer
+    assert "](" not in answer.answer and "https://" not in answer.answer and f"<{ZWSP}@" in answer.answer
+    from bot.frontends.terminal import format_answer
+
+    terminal = format_answer(answer).split("Sources:")[0]
+    assert "@everyone" not in terminal and "@here" not in terminal and "evil.example/phish" not in terminal
     texts = payload_texts(render_answer(answer))
     assert_safe(texts, {ARTICLE_URL})
     shown = "\n".join(texts)

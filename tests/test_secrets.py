@@ -7,7 +7,7 @@ file that the scan reads back (formatted lines and tracebacks, as an operator wo
 Then the CLI (ingest, stats, ask, ask --json, ask against an LLM endpoint that rejects the key
 and echoes it back, the REPL and its :settings), the Discord bot through dpytest (answers, a
 question that pastes the token, an answer function that raises with the token and key in its
-message, the LLM error path) and the slash commands (fake Interactions: /ask error, /sources,
+message, the LLM fallback path) and the slash commands (fake Interactions: /ask error, /sources,
 /help, /reingest failure, a command-tree error) all run, and nothing they said or logged may
 hold a secret."""
 
@@ -162,9 +162,11 @@ async def test_no_secret_in_any_log_line_or_reply(env, log_file, llm_endpoint, t
     assert cli(replies, ["ask", "What is the capital of Peru?", "--json"]).exit_code == 0
     env.setenv("NEWSDESK_LLM_MODEL", "local-model")
     env.setenv("NEWSDESK_LLM_BASE_URL", llm_endpoint)
-    refused = cli(replies, ["ask", "How much is the winter access fund?"])
-    assert refused.exit_code == 1 and "Traceback" not in refused.output, refused.output
-    error_ids += ERROR_ID.findall(refused.output)
+    # the endpoint rejects the key: the extractive answer with the note and the log entry's error id
+    fallback = cli(replies, ["ask", "How much is the winter access fund?"])
+    assert fallback.exit_code == 0 and "Traceback" not in fallback.output, fallback.output
+    assert "language model is unavailable" in fallback.output and "£58m" in fallback.output
+    error_ids += ERROR_ID.findall(fallback.output)
     repl = cli(replies, ["repl"], input=":settings\nHow much is the winter access fund?\n:quit\n")
     assert repl.exit_code == 0 and "k=8" in repl.stdout
     error_ids += ERROR_ID.findall(repl.stdout)
@@ -183,8 +185,8 @@ async def test_no_secret_in_any_log_line_or_reply(env, log_file, llm_endpoint, t
             answer = extractive.ask(question.replace(TOKEN, ""), options)
             answer.question = question
             return answer
-        if question.startswith("generative: "):  # the marker is not part of the question the gate judges
-            return generative.ask(question.removeprefix("generative: "), options)
+        if question.endswith(" [llm]"):  # answered by the LLM chain, whose endpoint rejects the key
+            return generative.ask(question.removesuffix(" [llm]"), options)
         return extractive.ask(question, options)
 
     def broken_reingest():
@@ -194,7 +196,7 @@ async def test_no_secret_in_any_log_line_or_reply(env, log_file, llm_endpoint, t
     bot = await wire(create_bot(settings, ask, stats_fn=store.stats, reingest_fn=broken_reingest))
     try:
         for question in ("How much is the winter access fund?", f"How much is the winter access fund? {TOKEN}",
-                         f"explode please {API_KEY}", "generative: How much is the winter access fund?"):
+                         f"explode please {API_KEY}", "How much is the winter access fund? [llm]"):
             await dpytest.message(f"{bot.user.mention} {question}")
         messages = sent_messages()
     finally:
@@ -202,6 +204,7 @@ async def test_no_secret_in_any_log_line_or_reply(env, log_file, llm_endpoint, t
     texts = message_texts(messages)
     replies += texts
     assert len(messages) == 4 and any("£58m" in t for t in texts)
+    assert any("language model is unavailable" in t for t in texts)  # the LLM question fell back
     assert any("****" in t for t in texts)  # the pasted token came back masked
     error_ids += [i for t in texts for i in ERROR_ID.findall(t)]
 
@@ -229,8 +232,8 @@ async def test_no_secret_in_any_log_line_or_reply(env, log_file, llm_endpoint, t
         leaks = [r for r in replies if secret in r]
         assert not leaks, leaks[:3]
     # not vacuous: every path logged, the failures with redacted details and tracebacks
-    # ask, repl, two mentions, /ask, /reingest, the command tree: each apology's id is in the log
-    assert len(error_ids) == 7 and all(i in log_text for i in error_ids), error_ids
+    # ask and repl (the fallback notes), a mention, /ask, /reingest, the command tree: each id is in the log
+    assert len(error_ids) == 6 and all(i in log_text for i in error_ids), error_ids
     assert " DEBUG " in log_text and " ERROR " in log_text and "Traceback (most recent call last)" in log_text
     assert "Incorrect API key provided: ****" in log_text  # the endpoint's echo, scrubbed
     assert "store exploded; token ****, key ****, chroma ****" in log_text

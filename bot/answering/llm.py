@@ -1,9 +1,11 @@
 """The optional generative answerer: any OpenAI-compatible chat endpoint through LangChain.
 
 The prompt (`prompts.py`) gives the numbered passages as untrusted data and asks for [n]
-citations. After generation, citations to no passage are removed and the rest renumbered
-in order of appearance; an answer left with no valid citation falls back to the
-extractive answer.
+citations. The model's text is made safe as it streams and when final (no mentions, no
+links: `safety.py`). After generation, citations to no passage are removed and the rest
+renumbered in order of appearance; an answer left with no valid citation falls back to
+the extractive answer. An endpoint that fails or times out is handled one level up, by
+`fallback.FallbackAnswerer`.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from ..answer import Answer, Citation
 from .base import Evidence
 from .extractive import ExtractiveAnswerer
 from .prompts import NOT_FOUND_MARK, build_messages
+from .safety import SafeStream, safe_text
 
 log = logging.getLogger(__name__)
 
@@ -28,11 +31,14 @@ _CITATION_GROUP = re.compile(r"\[(\d{1,3}(?:\s*,\s*\d{1,3})+)\]")  # "[1, 7]"
 
 
 def make_chat_model(model: str, base_url: str, api_key: str, temperature: float, timeout: float) -> BaseChatModel:
-    """A LangChain chat model for an OpenAI-compatible endpoint (OpenAI, Ollama, vLLM, llama.cpp)."""
+    """A LangChain chat model for an OpenAI-compatible endpoint (OpenAI, Ollama, vLLM, llama.cpp).
+
+    A failed call is not retried: the extractive answer is given at once instead, and the
+    circuit breaker decides when the endpoint is tried again."""
     from langchain_openai import ChatOpenAI
 
     return ChatOpenAI(model=model, base_url=base_url or None, api_key=api_key or "not-needed",
-                      temperature=temperature, timeout=timeout, max_retries=1)
+                      temperature=temperature, timeout=timeout, max_retries=0)
 
 
 def validate_citations(text: str, passages: Sequence[Passage]) -> tuple[str, list[Citation]]:
@@ -69,11 +75,12 @@ class LLMAnswerer:
         passages = list(evidence.passages)
         if NOT_FOUND_MARK in text[:40]:
             return Answer.not_found(question, passages=passages, answerer=self.name)
-        cleaned, citations = validate_citations(text, passages)
+        cleaned, citations = validate_citations(safe_text(text), passages)
         if not citations:
             log.info("LLM answer had no valid citation; using the extractive answer")
             answer = self.fallback.answer(question, evidence)
             answer.answerer = f"{self.name}+extractive"
+            answer.fallback_reason = "no-valid-citation"
             return answer
         return Answer(question=question, answer=cleaned, found=True, citations=citations, passages=passages,
                       answerer=self.name)
@@ -84,13 +91,20 @@ class LLMAnswerer:
         return self._finish(question, evidence, _text_of(reply.content))
 
     def stream(self, question: str, evidence: Evidence) -> Iterator[str | Answer]:
-        """Yield the answer's text as it is generated, then the validated `Answer`."""
+        """Yield the answer's text as it is generated (made safe: a mention or link being
+        written is held back until it can be defused), then the validated `Answer`."""
         pieces: list[str] = []
+        safe = SafeStream()
         for chunk in self.model.stream(build_messages(question, evidence.passages, evidence.context)):
             piece = _text_of(chunk.content)
             if piece:
                 pieces.append(piece)
-                yield piece
+                shown = safe.feed(piece)
+                if shown:
+                    yield shown
+        rest = safe.close()
+        if rest:
+            yield rest
         yield self._finish(question, evidence, "".join(pieces))
 
 

@@ -20,9 +20,28 @@ StoreOpt = typer.Option(None, "--store", help="Store folder (overrides NEWSDESK_
 log = logging.getLogger("newsdesk")
 
 
-def _settings(store: Optional[Path]) -> Settings:
+_LOGGING: dict = {"verbose": 0, "log_file": None}  # the global -v / --log-file options of this run
+
+
+@app.callback()
+def _global_options(
+    verbose: int = typer.Option(0, "--verbose", "-v", count=True,
+                                help="More log output on the terminal: -v INFO, -vv DEBUG (default: warnings only)."),
+    log_file: Optional[Path] = typer.Option(None, "--log-file", help="Also write the log, with tracebacks, to this "
+                                            "file (default NEWSDESK_LOG_FILE)."),
+) -> None:
+    _LOGGING.update(verbose=verbose, log_file=log_file)
+
+
+def _settings(store: Optional[Path], *, bot: bool = False) -> Settings:
+    """Settings with --store applied, and logging set up: warnings only on the terminal for
+    commands; INFO and a rotating log file (newsdesk.log in the store folder) for the bot."""
     settings = load_settings(store_dir=store)
-    setup_logging(settings)
+    if bot:
+        setup_logging(settings, verbose=_LOGGING["verbose"], log_file=_LOGGING["log_file"], default_level="INFO",
+                      default_file=settings.store_dir / "newsdesk.log")
+    else:
+        setup_logging(settings, verbose=_LOGGING["verbose"], log_file=_LOGGING["log_file"])
     return settings
 
 
@@ -312,6 +331,31 @@ def eval_multihop(
     print_retrieval_report(report)
 
 
+@eval_app.command("answers")
+def eval_answers(
+    corpus: Path = typer.Option(..., "--corpus", exists=True, dir_okay=False, help="MultiHop-RAG corpus.json."),
+    queries: Path = typer.Option(..., "--queries", exists=True, dir_okay=False, help="Questions file (JSON list)."),
+    limit: Optional[int] = typer.Option(None, "--limit", help="Only the first N questions."),
+    json_out: bool = typer.Option(False, "--json", help="Print the report as one JSON object."),
+    out: Optional[Path] = typer.Option(None, "--out", help="Also write the report, with every answer, to this file."),
+    store: Optional[Path] = StoreOpt,
+) -> None:
+    """Answer accuracy on MultiHop-RAG as the paper measures it, for the configured answerer."""
+    from ..evaluation.answers import run_answers
+
+    settings = _settings(store)
+    report = run_answers(settings, corpus, queries, limit=limit, progress=not json_out and sys.stderr.isatty())
+    if out:
+        out.write_text(json.dumps(report.as_dict(with_results=True), indent=2, ensure_ascii=False) + "\n",
+                       encoding="utf-8")
+    if json_out:
+        typer.echo(json.dumps(report.as_dict(), ensure_ascii=False))
+        return
+    from .reports import print_answer_report
+
+    print_answer_report(report)
+
+
 @eval_app.command("qa")
 def eval_qa(
     file: Path = typer.Argument(..., exists=True, dir_okay=False, help="QA file (JSON Lines)."),
@@ -348,7 +392,7 @@ def discord(store: Optional[Path] = StoreOpt) -> None:
 
     from .discord.app import run_bot
 
-    settings = _settings(store)
+    settings = _settings(store, bot=True)
     try:
         run_bot(settings)
     except (ValueError, StoreError) as exc:

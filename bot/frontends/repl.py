@@ -114,7 +114,9 @@ def answer_line(chain: AnswerChain, question: str, state: ReplState, write: Call
     if final is None:
         return
     state.last = final
-    if streamed:
+    if streamed and final.note:  # the model failed half-way: the fallback answer replaces its text
+        write("\n\n" + format_answer(final) + "\n")
+    elif streamed:
         write("\n\n")
         write("(checked) " + final.answer + "\n")
         if final.citations:

@@ -74,3 +74,22 @@ def print_retrieval_report(report, console: Console | None = None) -> None:  # n
                       f"answerable questions wrongly refused: {report.answerable_refused:.1%}")
     if report.latency_ms:
         console.print("search latency: " + ", ".join(f"{k} {v:.1f} ms" for k, v in report.latency_ms.items()))
+
+
+def print_answer_report(report, console: Console | None = None) -> None:  # noqa: ANN001 - AnswerReport
+    """The output of `newsdesk eval answers`."""
+    console = console or Console()
+    who = report.answerer + (f" ({report.model}, prompt v{report.prompt_version})" if report.model else "")
+    table = Table(title=f"MultiHop-RAG answer accuracy: {report.n} questions, answered by {who}")
+    for col in ("type", "n", "accuracy"):
+        table.add_column(col, justify="left" if col == "type" else "right")
+    for qtype, m in report.per_type.items():
+        table.add_row(qtype, str(m["n"]), f"{m['accuracy']:.3f}")
+    table.add_row("all", str(report.n), f"{report.accuracy:.3f}", style="bold")
+    console.print(table)
+    yes_no = report.yes_no
+    console.print(f"without null questions: {report.accuracy_answerable:.3f}; yes/no questions ({yes_no['n']}): "
+                  f"gold word in the answer {yes_no['gold_in_answer']:.1%}, verdict first {yes_no['verdict_first']:.1%}")
+    if report.fallbacks:
+        console.print(f"[yellow]{report.fallbacks} answers came from the extractive fallback (the model failed)[/]")
+    console.print("the paper: " + ", ".join(f"{k} {v:.2f}" for k, v in report.paper.items()))

@@ -23,8 +23,11 @@ def source_line(c: Citation) -> str:
 
 
 def format_answer(answer: Answer, *, timings: bool = False) -> str:
-    """The answer text, then its numbered sources."""
-    lines = [answer.answer]
+    """The note, if the configured answerer could not answer (the LLM was down), the answer
+    text, then its numbered sources."""
+    ref = f" (error id {answer.error_id})" if answer.error_id else ""  # the log entry with the details
+    lines = [f"Note: {answer.note}{ref}", ""] if answer.note else []
+    lines.append(answer.answer)
     if answer.citations:
         lines.append("")
         lines.append("Sources:")

@@ -29,7 +29,8 @@ def run_bot(settings: Settings) -> None:
 
     feedback = FeedbackLog(settings.feedback_path)
     chain.warm_up()  # the first question should not pay for loading the model
-    bot = create_bot(settings, chain.ask, stats_fn=store.stats, reingest_fn=reingest, feedback=feedback)
+    bot = create_bot(settings, chain.ask, stats_fn=store.stats, reingest_fn=reingest, feedback=feedback,
+                     stream=chain.stream)
     try:
         bot.run(token, log_handler=None)
     finally:

@@ -36,6 +36,7 @@ from .policy import (ADMIN_REFUSAL, DM_REFUSAL, STORE_DOWN_TEXT, admission_refus
 from .ratelimit import BUSY_TEXT, ConcurrencyGate, GateBusy, RateLimiter
 from .render import Payload, map_text, neutralise_mentions, render_answer, render_ingest_report, render_text, truncate
 from .sending import NO_MENTIONS, Send, send_kwargs
+from .streaming import EDIT_INTERVAL, StreamedReply, StreamFn, stream_answer
 from .views import FEEDBACK_DOWN, FEEDBACK_UP, FeedbackView
 
 __all__ = ["NewsdeskBot", "create_bot", "FeedbackView", "FEEDBACK_UP", "FEEDBACK_DOWN"]
@@ -51,7 +52,8 @@ class NewsdeskBot(discord.Client):
     """The Newsdesk Discord client; build it with `create_bot`."""
 
     def __init__(self, settings: Settings, ask: AskFn, *, stats_fn: Callable[[], Any] | None = None,
-                 reingest_fn: Callable[[], Any] | None = None, feedback: FeedbackLog | None = None) -> None:
+                 reingest_fn: Callable[[], Any] | None = None, feedback: FeedbackLog | None = None,
+                 stream: StreamFn | None = None) -> None:
         intents = discord.Intents.default()
         intents.message_content = True  # to read questions in @mentions
         super().__init__(intents=intents, allowed_mentions=NO_MENTIONS)
@@ -59,6 +61,8 @@ class NewsdeskBot(discord.Client):
         self.tree.on_error = self._on_tree_error  # type: ignore[method-assign]
         self.settings = settings
         self.ask = ask
+        self.stream_fn = stream  # when given, answers are posted early and edited as the model writes
+        self.edit_interval = EDIT_INTERVAL
         self.stats_fn = stats_fn
         self.reingest_fn = reingest_fn
         self.feedback = feedback
@@ -108,36 +112,54 @@ class NewsdeskBot(discord.Client):
     # --- answering ---------------------------------------------------------------------------
     async def answer(self, question: str, options: "AskOptions", send: Send,
                      indicator: AbstractAsyncContextManager | None = None) -> None:
-        """Answer under the concurrency cap (the ask runs in a worker thread) and send it;
-        on failure, send an apology with an error id and log the details."""
+        """Answer under the concurrency cap (the chain runs in a worker thread) and send it,
+        streamed when a stream function is set; on failure, send an apology with an error id
+        (in place of a half-written answer) and log the details."""
+        reply = StreamedReply(question, send, self.redact_payload, interval=self.edit_interval) \
+            if self.stream_fn is not None else None
         try:
             async with indicator or nullcontext():
                 async with self.gate.slot():
-                    answer = await asyncio.to_thread(self.ask, question, options)
-            await self._deliver(answer, send)
+                    if reply is not None:
+                        answer = await stream_answer(self.stream_fn, question, options, reply)
+                    else:
+                        answer = await asyncio.to_thread(self.ask, question, options)
+            await self._deliver(answer, send, reply)
         except GateBusy:
             await send(Payload(content=BUSY_TEXT), None)
         except StoreUnavailableError as exc:
             log.warning("store unavailable: %s", exc)
-            await send(Payload(content=STORE_DOWN_TEXT), None)
+            await self._say(Payload(content=STORE_DOWN_TEXT), send, reply)
         except Exception:
             error_id = log_failure(log, "answering failed question=%r", question)
             try:
-                await send(Payload(content=apology(error_id)), None)
+                await self._say(Payload(content=apology(error_id)), send, reply)
             except Exception:
                 log.exception("could not send the apology [error %s]", error_id)
 
-    async def _deliver(self, answer: Answer, send: Send) -> None:
-        """Send the answer's messages; the feedback buttons go under the last one."""
+    async def _say(self, payload: Payload, send: Send, reply: StreamedReply | None) -> None:
+        """A short message: in place of the streamed answer if one was posted, else sent."""
+        if reply is not None and reply.message is not None:
+            await reply.replace(payload, None)
+        else:
+            await send(payload, None)
+
+    async def _deliver(self, answer: Answer, send: Send, reply: StreamedReply | None = None) -> None:
+        """Send the answer's messages (the first replaces a streamed one); the feedback buttons
+        go under the last one."""
         payloads = [self.redact_payload(p) for p in render_answer(answer)]
         record = AnswerRecord.from_answer(answer)
         for i, payload in enumerate(payloads):
             last = i == len(payloads) - 1
             view = FeedbackView(self.record_vote) if last and self.feedback is not None else None
-            sent = await send(payload, view)
+            if i == 0 and reply is not None and reply.message is not None:
+                sent = await reply.replace(payload, view)
+            else:
+                sent = await send(payload, view)
             if sent is not None:
                 self.records.remember(sent.id, record)
-        log.info("answered (found=%s, %d sources, %d messages)", answer.found, len(answer.citations), len(payloads))
+        log.info("answered (found=%s, %d sources, %d messages, answerer %s%s)", answer.found, len(answer.citations),
+                 len(payloads), answer.answerer, f", fallback: {answer.fallback_reason}" if answer.fallback_reason else "")
 
     async def record_vote(self, interaction: discord.Interaction, vote: int) -> None:
         """A 👍 (+1) or 👎 (-1) on the answer message the button is under, into the feedback log."""
@@ -284,10 +306,12 @@ class NewsdeskBot(discord.Client):
 
 
 def create_bot(settings: Settings, ask: AskFn, *, stats_fn: Callable[[], Any] | None = None,
-               reingest_fn: Callable[[], Any] | None = None, feedback: FeedbackLog | None = None) -> NewsdeskBot:
-    """The bot, answering with `ask(question, AskOptions)` (blocking; run in worker threads).
+               reingest_fn: Callable[[], Any] | None = None, feedback: FeedbackLog | None = None,
+               stream: StreamFn | None = None) -> NewsdeskBot:
+    """The bot, answering with `ask(question, AskOptions)` (blocking; run in worker threads),
+    or, when `stream` is given (`AnswerChain.stream`), streaming LLM answers into the message.
 
     `stats_fn()` returns a `StoreStats` for `/sources`; `reingest_fn()` runs an ingest and returns
     its `IngestReport` for `/reingest`; `feedback` stores 👍/👎 votes (no buttons without it).
     """
-    return NewsdeskBot(settings, ask, stats_fn=stats_fn, reingest_fn=reingest_fn, feedback=feedback)
+    return NewsdeskBot(settings, ask, stats_fn=stats_fn, reingest_fn=reingest_fn, feedback=feedback, stream=stream)

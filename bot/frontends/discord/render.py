@@ -16,6 +16,7 @@ from typing import Any, Callable, Iterable, Protocol
 import discord
 
 from ...answer import Answer, Citation
+from ...answering.safety import ZWSP, flatten_links, neutralise_mentions, safe_text  # noqa: F401 - re-exported
 from ..terminal import kind_label
 
 CONTENT_LIMIT = 2000
@@ -27,14 +28,9 @@ FIELD_VALUE_LIMIT = 1024
 FOOTER_LIMIT = 2048
 EMBED_TOTAL_LIMIT = 6000
 
-ZWSP = "\u200b"
 ANSWER_COLOUR = discord.Colour.blurple()
 NOT_FOUND_COLOUR = discord.Colour.light_grey()
 
-_BROADCAST = re.compile(r"@(everyone|here)\b")
-_TAG_MENTION = re.compile(r"<(?=(?:@[!&]?|#)\d+>)")
-_MARKDOWN_LINK = re.compile(r"\[([^\[\]\n]*)\]\(\s*<?([^()\s>]*)>?(?:\s+(?:\"[^\"\n]*\"|'[^'\n]*'))?\s*\)")
-_BARE_URL = re.compile(r"\b(https?)://", re.I)
 _CODE_BLOCK = re.compile(r"```([^\n`]*)(?:\n|$).*?(?:```|\Z)", re.S)
 _BOLD = re.compile(r"\*\*(?=\S).+?(?<=\S)\*\*", re.S)
 _MARKER = re.compile(r"\[\d+\]")
@@ -48,22 +44,7 @@ class Payload:
     embeds: list[discord.Embed] = field(default_factory=list)
 
 
-# --- text safety ----------------------------------------------------------------------------
-def neutralise_mentions(text: str) -> str:
-    """@everyone, @here, <@id>, <@!id>, <@&id> and <#id> made harmless with a zero-width space."""
-    return _TAG_MENTION.sub("<" + ZWSP, _BROADCAST.sub("@" + ZWSP + r"\1", text))
-
-
-def flatten_links(text: str) -> str:
-    """Markdown links `[text](url)` shown as their text, and bare URLs made unclickable."""
-    return _BARE_URL.sub(lambda m: m.group(1) + ZWSP + "://", _MARKDOWN_LINK.sub(r"\1", text))
-
-
-def safe_text(text: str) -> str:
-    """Text from the coverage made safe to post: no mentions, no links."""
-    return neutralise_mentions(flatten_links(text))
-
-
+# --- text safety: in bot/answering/safety.py (model output is made safe for every front end) --
 def truncate(text: str, limit: int) -> str:
     """The text cut to `limit` characters at a word boundary, with an ellipsis when cut."""
     if len(text) <= limit:
@@ -174,10 +155,16 @@ def _footer(answer: Answer) -> str:
     return f"Newsdesk · {answer.answerer}{took} · [n] marks a quote from source n"
 
 
+def _with_note(answer: Answer) -> str:
+    """The answer's text, safe, after its note in italics when there is one (the LLM was down)."""
+    text = safe_text(answer.answer)
+    return f"*{safe_text(answer.note)}*\n\n{text}" if answer.note else text
+
+
 def answer_embeds(answer: Answer) -> list[discord.Embed]:
     """A found answer as embeds: the question as title, the quoted text with its [n] markers,
     then the numbered sources as fields; more embeds only when a limit requires it."""
-    parts = split_text(safe_text(answer.answer), DESCRIPTION_LIMIT) or ["…"]
+    parts = split_text(_with_note(answer), DESCRIPTION_LIMIT) or ["…"]
     embeds = [discord.Embed(description=part, colour=ANSWER_COLOUR) for part in parts]
     embeds[0].title = truncate(safe_text(" ".join(answer.question.split())), TITLE_LIMIT)  # the asker's text too
     footer = _footer(answer)
@@ -197,7 +184,7 @@ def render_answer(answer: Answer) -> list[Payload]:
     """The messages for an answer: one embed per message; "the coverage doesn't answer that"
     is said plainly, as text with no sources."""
     if not answer.found or not answer.citations:
-        return render_text(answer.answer)
+        return render_text(_with_note(answer))
     return [Payload(embeds=[embed]) for embed in answer_embeds(answer)]
 
 

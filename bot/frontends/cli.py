@@ -10,54 +10,19 @@ from typing import Optional
 
 import typer
 
-from ..logs import setup_logging
-from ..settings import Settings, load_settings
+from ..settings import Settings
+from .cli_common import StoreOpt, global_options
+from .cli_common import chain_for as _chain
+from .cli_common import fail as _fail
+from .cli_common import open_store as _open_store
+from .cli_common import settings_for as _settings
+from .cli_eval import eval_app
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="Newsdesk: answers questions about a publication's coverage, with cited quotes.")
 
-StoreOpt = typer.Option(None, "--store", help="Store folder (overrides NEWSDESK_STORE_DIR).")
+app.callback()(global_options)
 log = logging.getLogger("newsdesk")
-
-
-_LOGGING: dict = {"verbose": 0, "log_file": None}  # the global -v / --log-file options of this run
-
-
-@app.callback()
-def _global_options(
-    verbose: int = typer.Option(0, "--verbose", "-v", count=True,
-                                help="More log output on the terminal: -v INFO, -vv DEBUG (default: warnings only)."),
-    log_file: Optional[Path] = typer.Option(None, "--log-file", help="Also write the log, with tracebacks, to this "
-                                            "file (default NEWSDESK_LOG_FILE)."),
-) -> None:
-    _LOGGING.update(verbose=verbose, log_file=log_file)
-
-
-def _settings(store: Optional[Path], *, bot: bool = False) -> Settings:
-    """Settings with --store applied, and logging set up: warnings only on the terminal for
-    commands; INFO and a rotating log file (newsdesk.log in the store folder) for the bot."""
-    settings = load_settings(store_dir=store)
-    if bot:
-        setup_logging(settings, verbose=_LOGGING["verbose"], log_file=_LOGGING["log_file"], default_level="INFO",
-                      default_file=settings.store_dir / "newsdesk.log")
-    else:
-        setup_logging(settings, verbose=_LOGGING["verbose"], log_file=_LOGGING["log_file"])
-    return settings
-
-
-def _fail(message: str, code: int = 2) -> None:
-    typer.secho(f"error: {message}", fg=typer.colors.RED, err=True)
-    raise typer.Exit(code)
-
-
-def _open_store(settings: Settings, *, create: bool = True, adopt_vectors: bool = True):  # noqa: ANN202
-    from vectorstore.store import NewsStore, StoreError
-
-    try:
-        return NewsStore(settings.store, create=create, adopt_vectors=adopt_vectors)
-    except StoreError as exc:
-        _fail(str(exc))
-
 
 MaxPagesOpt = typer.Option(None, "--max-pages", min=0, help="Fetch at most N web pages (new pages first).")
 SinceOpt = typer.Option(None, "--since", help="Only feed/sitemap entries dated on or after this date.")
@@ -225,17 +190,6 @@ def _filters(since: Optional[str], until: Optional[str], kind: str, source: Opti
         _fail(str(exc))
 
 
-def _chain(settings: Settings):  # noqa: ANN202 - AnswerChain
-    from vectorstore.store import StoreError
-
-    from ..chain import build_chain
-
-    try:
-        return build_chain(settings)
-    except StoreError as exc:
-        _fail(str(exc))
-
-
 @app.command()
 def ask(
     question: str = typer.Argument(..., help="The question, or - to read questions from standard input, one a line."),
@@ -302,87 +256,7 @@ def repl(store: Optional[Path] = StoreOpt) -> None:
     run_repl(settings, _chain(settings))
 
 
-eval_app = typer.Typer(no_args_is_help=True, help="Measure retrieval and answer quality.")
 app.add_typer(eval_app, name="eval")
-
-
-@eval_app.command("multihop")
-def eval_multihop(
-    corpus: Path = typer.Option(..., "--corpus", exists=True, dir_okay=False, help="MultiHop-RAG corpus.json."),
-    queries: Path = typer.Option(..., "--queries", exists=True, dir_okay=False, help="Questions file (JSON list)."),
-    limit: Optional[int] = typer.Option(None, "--limit", help="Only the first N questions."),
-    json_out: bool = typer.Option(False, "--json", help="Print the report as one JSON object."),
-    out: Optional[Path] = typer.Option(None, "--out", help="Also write the JSON report to this file."),
-    store: Optional[Path] = StoreOpt,
-) -> None:
-    """Retrieval quality on MultiHop-RAG with the published protocol (top 10, null questions skipped)."""
-    from ..evaluation.runner import run_multihop
-
-    settings = _settings(store)
-    report = run_multihop(settings, corpus, queries, limit=limit, progress=not json_out and sys.stderr.isatty())
-    data = report.as_dict()
-    if out:
-        out.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
-    if json_out:
-        typer.echo(json.dumps(data))
-        return
-    from .reports import print_retrieval_report
-
-    print_retrieval_report(report)
-
-
-@eval_app.command("answers")
-def eval_answers(
-    corpus: Path = typer.Option(..., "--corpus", exists=True, dir_okay=False, help="MultiHop-RAG corpus.json."),
-    queries: Path = typer.Option(..., "--queries", exists=True, dir_okay=False, help="Questions file (JSON list)."),
-    limit: Optional[int] = typer.Option(None, "--limit", help="Only the first N questions."),
-    json_out: bool = typer.Option(False, "--json", help="Print the report as one JSON object."),
-    out: Optional[Path] = typer.Option(None, "--out", help="Also write the report, with every answer, to this file."),
-    store: Optional[Path] = StoreOpt,
-) -> None:
-    """Answer accuracy on MultiHop-RAG as the paper measures it, for the configured answerer."""
-    from ..evaluation.answers import run_answers
-
-    settings = _settings(store)
-    report = run_answers(settings, corpus, queries, limit=limit, progress=not json_out and sys.stderr.isatty())
-    if out:
-        out.write_text(json.dumps(report.as_dict(with_results=True), indent=2, ensure_ascii=False) + "\n",
-                       encoding="utf-8")
-    if json_out:
-        typer.echo(json.dumps(report.as_dict(), ensure_ascii=False))
-        return
-    from .reports import print_answer_report
-
-    print_answer_report(report)
-
-
-@eval_app.command("qa")
-def eval_qa(
-    file: Path = typer.Argument(..., exists=True, dir_okay=False, help="QA file (JSON Lines)."),
-    json_out: bool = typer.Option(False, "--json", help="Print results as one JSON object."),
-    store: Optional[Path] = StoreOpt,
-) -> None:
-    """Pass/fail per question of a QA file against the current store; exit 1 if any fails."""
-    from ..evaluation.runner import run_qa
-
-    settings = _settings(store)
-    try:
-        results = run_qa(_chain(settings), file)
-    except ValueError as exc:
-        _fail(str(exc))
-    passed = sum(r.passed for r in results)
-    if json_out:
-        from dataclasses import asdict
-
-        typer.echo(json.dumps({"passed": passed, "failed": len(results) - passed, "total": len(results),
-                               "results": [asdict(r) for r in results]}, ensure_ascii=False))
-    else:
-        for r in results:
-            mark = "PASS" if r.passed else "FAIL"
-            typer.echo(f"{mark} {r.id}: {r.question}" + ("" if r.passed else f"  -- {r.reason}"))
-        typer.echo(f"{passed} passed, {len(results) - passed} failed")
-    if passed != len(results):
-        raise typer.Exit(1)
 
 
 @app.command()

@@ -35,6 +35,9 @@ class ExtractiveConfig:
     corpus_idf: bool = False
 
 
+LEAD_PASSAGES = 3  # a who/which answer's name must be written by a quoted article or one of the best this many
+
+
 class ExtractiveAnswerer:
     """Answers by quoting retrieved sentences, citing each as [n]."""
 
@@ -73,8 +76,10 @@ class ExtractiveAnswerer:
                  for i, s in enumerate(chosen)]
         lead = likely_answer(question, [(f"{p.title}. {p.text}", 1.0 / (1.0 + 0.1 * i)) for i, p in enumerate(passages)],
                              exclude=evidence.outlets)
-        if lead:  # only a name that the quoted passages, or the best three, write
-            near = [s.passage_index for s in chosen] + list(range(min(3, len(passages))))
+        if lead:  # only a name that the quoted passages, or the best few, write
+            quoted_docs = {quotable[s.passage_index].doc_id for s in chosen}
+            near = [s.passage_index for s in chosen] + [i for i, p in enumerate(quotable) if p.doc_id in quoted_docs]
+            near += list(range(min(LEAD_PASSAGES, len(passages))))
             where = next((i for i in near if lead.lower() in quotable[i].text.lower()), None)
             if where is not None:
                 parts.insert(0, f"{lead} [{citations.number(where)}].")

@@ -162,11 +162,21 @@ def run_bench(settings: Settings, corpus: Path, queries: Path, out: Path, *, onl
     out.parent.mkdir(parents=True, exist_ok=True)
     if "latency" in wanted and "quality" in results:
         results["charts"] = charts(out.parent, results["latency"], results["quality"])
-    out.write_text(render_markdown(results), encoding="utf-8")
+    out.write_text(render_markdown(results) + kept_sections(out), encoding="utf-8")
     public = {k: ({kk: vv for kk, vv in v.items() if not kk.startswith("_")} if isinstance(v, dict) else v)
               for k, v in results.items()}
     json_path.write_text(json.dumps(public, indent=2) + "\n", encoding="utf-8")
     return public
+
+
+def kept_sections(out: Path) -> str:
+    """Sections other benchmarks wrote into `out` between their own markers (the crawl bench's
+    `<!-- crawl-bench -->`, the start-up bench's ...): kept across a re-render."""
+    if not out.exists():
+        return ""
+    text = out.read_text(encoding="utf-8")
+    blocks = re.findall(r"(<!-- ([\w-]+) -->.*?<!-- \2 -->)", text, flags=re.S)
+    return "".join("\n" + block + "\n" for block, _ in blocks)
 
 
 def main(argv: Sequence[str] | None = None) -> None:

@@ -61,6 +61,8 @@ class RetrievalConfig:
     part_slots: int = 2  # multi-part questions: rounds of each part's best passages after the lead (0 = off)
     part_lead: int = 2  # ... placed after this many of the whole question's best
     part_window_days: int = 1  # a part's date filter: within this many days
+    part_dense: bool = False  # parts are searched lexically: a filtered dense query per part cost ~40 ms for
+    # complete@10 0.4535 vs 0.4505 on dev (measured 2026-11-26)
     k1: float = 1.2  # BM25 term-frequency saturation
     b: float = 0.75  # BM25 length normalisation
 
@@ -118,7 +120,8 @@ class HybridRetriever:
         if self.config.part_slots > 0:
             parts = question_parts(query, self.index().outlets)
             if parts:
-                found = search_parts(lambda q, n, f: self.ranked(q, n, f), parts, found, k, filters,
+                found = search_parts(lambda q, n, f: self.ranked(q, n, f, dense=self.config.part_dense), parts, found,
+                                     k, filters,
                                      lead=self.config.part_lead, slots=self.config.part_slots,
                                      window_days=self.config.part_window_days)
         if about_readers is None:
@@ -129,8 +132,10 @@ class HybridRetriever:
             found = comments + [p for p in found if p.chunk_id not in ids]
         return found[:k]
 
-    def ranked(self, query: str, k: int = 10, filters: SearchFilters | None = None) -> list[Passage]:
-        """Top-k passages by fused score (no readers-first reordering)."""
+    def ranked(self, query: str, k: int = 10, filters: SearchFilters | None = None, *,
+               dense: bool | None = None) -> list[Passage]:
+        """Top-k passages by fused score (no readers-first reordering); `dense` overrides the
+        configured mode (False: lexical only)."""
         cfg = self.config
         index = self.index()
         if k <= 0 or not query.strip():
@@ -154,7 +159,10 @@ class HybridRetriever:
 
         # 2. dense pool (Chroma, same filters)
         dense_hits: list[Passage] = []
-        if cfg.dense == "always" or (cfg.dense == "auto" and (len(q_terms) <= cfg.dense_max_terms or n_lex == 0)):
+        use_dense = cfg.dense == "always" or (cfg.dense == "auto" and (len(q_terms) <= cfg.dense_max_terms or n_lex == 0))
+        if dense is not None:
+            use_dense = dense and use_dense
+        if use_dense:
             vector = self.store.embedder.encode_query(query)
             dense_hits = self.store.query(vector, cfg.candidates, where=chroma_where(filters, sources))
 

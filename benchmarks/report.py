@@ -113,6 +113,23 @@ def _quality_lines(q: dict) -> list[str]:
     return lines
 
 
+def _startup_lines(st: dict) -> list[str]:
+    small, big, imp = st["small"], st["big"], st["imports_big"]
+    heavy = ", ".join(f"{m['module']} {m['seconds']} s" for m in imp["top"][:8])
+    return [
+        "## Start-up: a fresh `newsdesk ask` process", "",
+        f"Measured {st['measured']}. One question answered from the lexical side (\"{st['question']}\"), each run a "
+        f"new process; median of {big['runs']} runs after a warm-up; peak memory is the process's maximum RSS.", "",
+        "| store | chunks | wall time | peak memory |", "|---|---|---|---|",
+        f"| seed pages | {st['small_chunks']:,} | {small['wall_s']} s | {small['peak_rss_mb']} MB |",
+        f"| MultiHop-RAG | {st['big_chunks']:,} | {big['wall_s']} s | {big['peak_rss_mb']} MB |",
+        f"| ratio | | {st['wall_ratio']}× | {st['peak_ratio']}× |", "",
+        f"Imports of that process (`python -X importtime`, cumulative per top-level package): {imp['total_s']} s in "
+        f"all; heaviest: {heavy}. torch imported: {'yes' if imp['torch_imported'] else 'no'}; "
+        f"sentence-transformers imported: {'yes' if imp['sentence_transformers_imported'] else 'no'}.", "",
+    ]
+
+
 def _bot_lines(sc: dict, bot: dict, prod: dict) -> list[str]:
     """The bot-process rows: snapshot figures when the bots opened one, else the in-memory build's."""
     if "index_ready_seconds" not in bot:  # a run from before lexical snapshots
@@ -230,6 +247,8 @@ def render_markdown(results: dict) -> str:
         lines += _latency_lines(results["latency"], results.get("latency_short"))
     if "quality" in results:
         lines += _quality_lines(results["quality"])
+    if "startup" in results:
+        lines += _startup_lines(results["startup"])
     if "scale" in results:
         lines += _scale_lines(results["scale"])
     if "hardening" in results:

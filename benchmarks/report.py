@@ -146,9 +146,10 @@ def _bot_lines(sc: dict, bot: dict, prod: dict) -> list[str]:
         lines.append(f"| the ingest's lexical index snapshot (included above; every chunk read back from the server) | "
                      f"{sc['ingest_lexical_snapshot_seconds']} s, {sc.get('lexical_snapshot_disk_mb', '?')} MB on disk |")
     lines += [
-        f"| bot process start: connect and open the lexical index snapshot over {bot['chunks_indexed']:,} chunks "
-        f"(index from: {bot['index_source']}) | {bot['index_ready_seconds']} s (opening the snapshot "
-        f"{bot['index_open_seconds']} s) |",
+        f"| bot process start: connect, open the lexical index snapshot over {bot['chunks_indexed']:,} chunks "
+        f"(index from: {bot['index_source']}), answer a first question lexically | {bot['index_ready_seconds']} s "
+        f"(opening the snapshot {bot['index_open_seconds']} s); RSS {bot.get('rss_index_ready_mb', '?')} MB, "
+        f"private {bot.get('uss_index_ready_mb', '?')} MB |",
         f"| bot process start, with the embedding model loaded | {bot['startup_seconds']} s "
         f"(the model {bot['model_load_seconds']} s) |",
         f"| bot process memory (RSS): ready / after {prod['questions'] * 4} questions | {bot['rss_ready_mb']} MB / "

@@ -146,8 +146,12 @@ def client_main(host: str, port: int, lexical: Path, queries: Path, questions: i
     store = NewsStore(cfg, create=False)
     chain = build_chain(settings, store)
     retriever = chain.retriever
-    retriever.search("warm up", k=1)  # opens the snapshot (or builds one, if there is none)
+    auto = retriever.config
+    retriever.config = replace(auto, dense="never")
+    chain.ask("warm up the lexical side")  # opens the snapshot (or builds one, if there is none); no model yet
+    retriever.config = auto
     index_ready = time.perf_counter() - t0
+    memory_index = _memory(process)
     chain.warm_up()  # loads the embedding model for the questions that use it
     ready_seconds = time.perf_counter() - t0
     rss_ready = process.memory_info().rss / 2**20
@@ -156,7 +160,8 @@ def client_main(host: str, port: int, lexical: Path, queries: Path, questions: i
                "index_ready_seconds": round(index_ready, 2), "model_load_seconds": round(ready_seconds - index_ready, 2),
                "index_source": retriever.lexical.last_build["source"],
                "index_open_seconds": retriever.lexical.last_build.get("open_s"),
-               "rss_start_mb": round(rss_start), "rss_ready_mb": round(rss_ready)}
+               "rss_start_mb": round(rss_start), "rss_ready_mb": round(rss_ready),
+               "rss_index_ready_mb": memory_index["rss_mb"], "uss_index_ready_mb": memory_index["uss_mb"]}
     if mode == "light":
         for q in qs:
             chain.ask(q)

@@ -40,16 +40,20 @@ def _ask(store: Path, collection: str, question: str, extra: list[str] | None = 
     return wall, usage.ru_maxrss / 1024, stderr
 
 
-def fresh_ask(store: Path, collection: str, runs: int = 3) -> dict:
-    """Median wall time and peak RSS of `runs` fresh `ask` processes (after one warm-up)."""
-    _ask(store, collection, QUESTION)
-    walls, peaks = [], []
+def fresh_asks(stores: dict[str, tuple[Path, str]], runs: int = 3) -> dict[str, dict]:
+    """Median wall time and peak RSS of `runs` fresh `ask` processes per store (after one
+    warm-up each), the stores taking turns so that a busy machine weighs on them alike."""
+    for store, collection in stores.values():
+        _ask(store, collection, QUESTION)
+    walls: dict[str, list[float]] = {name: [] for name in stores}
+    peaks: dict[str, list[float]] = {name: [] for name in stores}
     for _ in range(runs):
-        wall, peak, _ = _ask(store, collection, QUESTION)
-        walls.append(wall)
-        peaks.append(peak)
-    return {"wall_s": round(statistics.median(walls), 2), "peak_rss_mb": round(statistics.median(peaks)),
-            "runs": runs}
+        for name, (store, collection) in stores.items():
+            wall, peak, _ = _ask(store, collection, QUESTION)
+            walls[name].append(wall)
+            peaks[name].append(peak)
+    return {name: {"wall_s": round(statistics.median(walls[name]), 2),
+                   "peak_rss_mb": round(statistics.median(peaks[name])), "runs": runs} for name in stores}
 
 
 PACKAGES = ("chromadb", "numpy", "scipy", "numba", "bm25s", "Stemmer", "pydantic", "pydantic_settings", "typer",
@@ -77,8 +81,8 @@ def import_breakdown(store: Path, collection: str) -> dict:
 
 def run_startup(small_store: Path, small_collection: str, big_store: Path, big_collection: str) -> dict:
     """Fresh `ask` on the small store and on the big one, their ratios, and import times."""
-    small = fresh_ask(small_store, small_collection)
-    big = fresh_ask(big_store, big_collection)
+    asked = fresh_asks({"small": (small_store, small_collection), "big": (big_store, big_collection)})
+    small, big = asked["small"], asked["big"]
     return {"question": QUESTION, "small": small, "big": big,
             "wall_ratio": round(big["wall_s"] / small["wall_s"], 3),
             "peak_ratio": round(big["peak_rss_mb"] / small["peak_rss_mb"], 3),

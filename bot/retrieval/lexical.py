@@ -14,16 +14,20 @@ was written by something other than the ingester).
 
 from __future__ import annotations
 
+import atexit
 import logging
 import math
+import shutil
+import tempfile
 import threading
 import time
 from datetime import date
+from pathlib import Path
 from typing import Sequence
 
 import numpy as np
 
-from vectorstore.lexical import BM25_B, BM25_K1, Snapshot, folder_for, open_current, save_snapshot
+from vectorstore.lexical import BM25_B, BM25_K1, Snapshot, SnapshotFolder, folder_for, open_current, save_snapshot
 from vectorstore.passage import Passage
 from vectorstore.store import NewsStore
 
@@ -147,9 +151,17 @@ class LiveLexicalIndex:
             return LexicalIndex(snapshot)
         if not build:
             return None
-        info = save_snapshot(self.store, k1=self.k1, b=self.b, reason="no current snapshot: built by a reader",
-                             reuse_current=True)
-        snapshot = Snapshot(folder_for(self.store, self.k1, self.b).root / info.name)
+        folder = folder_for(self.store, self.k1, self.b)
+        try:
+            info = save_snapshot(self.store, k1=self.k1, b=self.b, reason="no current snapshot: built by a reader",
+                                 reuse_current=True, folder=folder)
+        except OSError as exc:  # a read-only lexical folder: keep this process's snapshot to itself
+            folder = SnapshotFolder(Path(tempfile.mkdtemp(prefix="newsdesk-lexical-")))
+            atexit.register(shutil.rmtree, folder.root, True)
+            log.warning("lexical index: cannot write to %s (%s); building a private snapshot in %s",
+                        folder_for(self.store, self.k1, self.b).root, exc, folder.root)
+            info = save_snapshot(self.store, k1=self.k1, b=self.b, reason="private", folder=folder)
+        snapshot = Snapshot(folder.root / info.name)
         if info.mode == "existing":  # another process built it while this one waited for the lock
             self.last_build = {"chunks": snapshot.size, "source": "snapshot", "open_s": round(time.perf_counter() - t0, 3)}
             return LexicalIndex(snapshot)

@@ -300,3 +300,23 @@ def test_two_bots_follow_a_reingest_done_by_a_third_process(tmp_path, embedder):
                 time.sleep(0.05)
             assert bot.retriever.lexical.last_build["source"] == "snapshot"  # opened, not rebuilt
         assert not any(p.name.startswith(".tmp") for p in lexical.rglob("*"))
+
+
+def test_a_reader_that_cannot_write_the_shared_folder_builds_a_private_snapshot(tmp_path, monkeypatch, caplog):
+    from vectorstore.lexical import folder as folder_module
+
+    store = _store(tmp_path / "s")
+    _put(store, _records(10))
+    shared = folder_for(store).root
+    real_publish = folder_module.SnapshotFolder.publish
+
+    def publish(self, *args, **kwargs):
+        if self.root == shared:
+            raise PermissionError(13, "Permission denied", str(shared))
+        return real_publish(self, *args, **kwargs)
+
+    monkeypatch.setattr(folder_module.SnapshotFolder, "publish", publish)
+    with caplog.at_level(logging.WARNING, logger="bot.retrieval.lexical"):
+        index = LiveLexicalIndex(store).current()
+    assert index.size == 10 and "cannot write" in caplog.text
+    assert shared not in index.snapshot.folder.parents and folder_for(store).current_name() is None

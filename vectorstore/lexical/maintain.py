@@ -86,16 +86,18 @@ def open_current(store: "NewsStore", version: int | None = None, *, k1: float = 
 
 def save_snapshot(store: "NewsStore", *, written: Iterable[str] | None = None, deleted: Iterable[str] = (),
                   base_version: int | None = None, k1: float = BM25_K1, b: float = BM25_B,
-                  reason: str = "", reuse_current: bool = False) -> SnapshotInfo:
+                  reason: str = "", reuse_current: bool = False,
+                  folder: SnapshotFolder | None = None) -> SnapshotInfo:
     """Write a snapshot of the store as it is now and make it current.
 
     `written`/`deleted`: the chunk ids a run upserted and deleted since `base_version`; when
     the current snapshot is of `base_version`, only the written chunks are read from the
     store. Without them (or when the current snapshot is of another version) every chunk is.
     With `reuse_current`, a current snapshot that already matches the store is kept (two
-    readers finding none at once build one between them, not two).
+    readers finding none at once build one between them, not two). `folder`: write there
+    instead of the store's snapshot folder.
     """
-    folder = folder_for(store, k1, b)
+    folder = folder or folder_for(store, k1, b)
     with folder.lock():
         t0 = time.perf_counter()
         version = store.version()  # read first: a write during the build makes the snapshot stale, not wrong

@@ -2,8 +2,8 @@
 store against the same on a small store (the seed pages), in wall time and peak memory,
 and where a fresh process's import time goes (`python -X importtime`).
 
-Each `ask` runs in a new process, as a user's command would; its peak RSS is the child's
-`ru_maxrss` from `os.wait4`. The first run on each store is a warm-up (it lets the OS cache
+Each `ask` runs in a new process, as a user's command would; its peak RSS is GNU time's maximum resident set
+size of that process. The first run on each store is a warm-up (it lets the OS cache
 the files, and writes the lexical snapshot if the store has none); the figures are the
 median of the runs after it.
 """
@@ -19,6 +19,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+TIME = "/usr/bin/time"  # GNU time
 
 # answered from the lexical side on both stores (more terms than the dense side's "auto" limit)
 QUESTION = ("Which company, reported on by more than one outlet in the coverage of the last months of the year, "
@@ -26,18 +27,21 @@ QUESTION = ("Which company, reported on by more than one outlet in the coverage 
 
 
 def _ask(store: Path, collection: str, question: str, extra: list[str] | None = None) -> tuple[float, float, str]:
-    """(wall seconds, peak RSS MB, stderr) of one fresh `ask` process."""
+    """(wall seconds, peak RSS MB, stderr) of one fresh `ask` process.
+
+    The peak comes from GNU time (`/usr/bin/time -f %M`): a child forked straight from this
+    process would inherit this process's (much larger) high-water mark in `ru_maxrss`."""
     env = {**os.environ, "NEWSDESK_COLLECTION": collection, "NEWSDESK_LOG_LEVEL": "WARNING",
            "PYTHONPATH": str(ROOT)}
-    cmd = [sys.executable, *(extra or []), "-m", "bot.frontends.cli", "ask", question, "--store", str(store), "--json"]
+    cmd = [TIME, "-f", "maxrss_kb=%M", sys.executable, *(extra or []), "-m", "bot.frontends.cli", "ask", question,
+           "--store", str(store), "--json"]
     t0 = time.perf_counter()
-    proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-    stderr = proc.stderr.read()
-    _, status, usage = os.wait4(proc.pid, 0)
+    proc = subprocess.run(cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     wall = time.perf_counter() - t0
-    if os.waitstatus_to_exitcode(status) not in (0, 1):
-        raise RuntimeError(f"ask failed on {store}: {stderr[-1000:]}")
-    return wall, usage.ru_maxrss / 1024, stderr
+    found = re.findall(r"maxrss_kb=(\d+)", proc.stderr)
+    if proc.returncode not in (0, 1) or not found:
+        raise RuntimeError(f"ask failed on {store}: {proc.stderr[-1000:]}")
+    return wall, int(found[-1]) / 1024, proc.stderr
 
 
 def fresh_asks(stores: dict[str, tuple[Path, str]], runs: int = 3) -> dict[str, dict]:

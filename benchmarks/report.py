@@ -115,19 +115,36 @@ def _quality_lines(q: dict) -> list[str]:
 
 def _startup_lines(st: dict) -> list[str]:
     small, big, imp = st["small"], st["big"], st["imports_big"]
-    heavy = ", ".join(f"{m['module']} {m['seconds']} s" for m in imp["top"][:8])
-    return [
+    lines = [
         "## Start-up: a fresh `newsdesk ask` process", "",
         f"Measured {st['measured']}. One question answered from the lexical side (\"{st['question']}\"), each run a "
         f"new process; median of {big['runs']} runs after a warm-up; peak memory is the process's maximum RSS.", "",
         "| store | chunks | wall time | peak memory |", "|---|---|---|---|",
         f"| seed pages | {st['small_chunks']:,} | {small['wall_s']} s | {small['peak_rss_mb']} MB |",
         f"| MultiHop-RAG | {st['big_chunks']:,} | {big['wall_s']} s | {big['peak_rss_mb']} MB |",
-        f"| ratio | | {st['wall_ratio']}× | {st['peak_ratio']}× |", "",
-        f"Imports of that process (`python -X importtime`, cumulative per top-level package): {imp['total_s']} s in "
-        f"all; heaviest: {heavy}. torch imported: {'yes' if imp['torch_imported'] else 'no'}; "
-        f"sentence-transformers imported: {'yes' if imp['sentence_transformers_imported'] else 'no'}.", "",
+        f"| ratio | | {st['wall_ratio']}× | {st['peak_ratio']}× |",
     ]
+    before = st.get("before")
+    if before:
+        lines += [
+            f"| before lexical snapshots ({before['commit']}, {before['measured']}): seed pages | "
+            f"{st['small_chunks']:,} | {before['small']['wall_s']} s | {before['small']['peak_rss_mb']} MB |",
+            f"| before: MultiHop-RAG | {st['big_chunks']:,} | {before['big']['wall_s']} s | "
+            f"{before['big']['peak_rss_mb']} MB |",
+            f"| before: ratio | | {before['wall_ratio']}× | {before['peak_ratio']}× |",
+        ]
+    lines += ["", *_import_line("Imports of that process", imp)]
+    if before:
+        lines += _import_line("Before lexical snapshots", before["imports_big"])
+    return lines
+
+
+def _import_line(label: str, imp: dict) -> list[str]:
+    heavy = ", ".join(f"{m['module']} {m['seconds']} s" for m in imp["top"][:8])
+    return [f"{label} (`python -X importtime` on the MultiHop-RAG store; each package cumulative, where it is first "
+            f"imported): {imp['total_s']} s in all; heaviest: {heavy}. torch imported: "
+            f"{'yes' if imp['torch_imported'] else 'no'}; sentence-transformers imported: "
+            f"{'yes' if imp['sentence_transformers_imported'] else 'no'}.", ""]
 
 
 def _bot_lines(sc: dict, bot: dict, prod: dict) -> list[str]:

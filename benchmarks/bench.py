@@ -118,7 +118,25 @@ def hardening_figures(workdir: Path) -> dict:
     return {"passed": passed, "failed": failed, "failures": failures, "figures": figures}
 
 
-SECTIONS = ("ingest", "latency", "quality", "answers", "scale", "hardening")
+SECTIONS = ("ingest", "latency", "quality", "answers", "startup", "scale", "hardening")
+
+
+def startup_figures(settings: Settings, store: object, workdir: Path) -> dict:
+    """Fresh `ask` processes on the MultiHop-RAG store against a store of the seed pages."""
+    from ingest.pipeline import Ingestor
+    from vectorstore.store import NewsStore
+
+    from .startup import run_startup
+
+    if workdir.exists():
+        shutil.rmtree(workdir)
+    seeds = ROOT.parent / "shared" / "seeds"
+    small = NewsStore(replace(settings.store, path=workdir, host="", collection="seeds"), store.embedder)
+    Ingestor(small, progress=False, default_source="Pulse").run([str(seeds if seeds.is_dir() else ROOT / "data" / "sample")])
+    result = {**run_startup(workdir, "seeds", store.config.path, store.config.collection), "small_chunks": small.count(),
+              "big_chunks": store.count()}
+    shutil.rmtree(workdir, ignore_errors=True)
+    return result
 
 
 def run_bench(settings: Settings, corpus: Path, queries: Path, out: Path, *, only: Sequence[str] = (),
@@ -150,6 +168,9 @@ def run_bench(settings: Settings, corpus: Path, queries: Path, out: Path, *, onl
         from bot.evaluation.answers import run_answers
 
         results["answers"] = {**run_answers(settings, corpus, queries).as_dict(), "measured": stamp}
+    if "startup" in wanted:
+        results["startup"] = {**startup_figures(settings, store, settings.store_dir / "bench-startup"),
+                              "measured": stamp}
     if "scale" in wanted:
         from .scalebench import run_scale
 

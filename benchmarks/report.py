@@ -154,13 +154,80 @@ def _answer_lines(a: dict) -> list[str]:
     return lines + [""]
 
 
+def _startup_lines(st: dict) -> list[str]:
+    small, big, imp = st["small"], st["big"], st["imports_big"]
+    lines = [
+        "## Start-up: a fresh `newsdesk ask` process", "",
+        f"Measured {st['measured']}. One question answered from the lexical side (\"{st['question']}\"), each run a "
+        f"new process; median of {big['runs']} runs after a warm-up; peak memory is the process's maximum RSS.", "",
+        "| store | chunks | wall time | peak memory |", "|---|---|---|---|",
+        f"| seed pages | {st['small_chunks']:,} | {small['wall_s']} s | {small['peak_rss_mb']} MB |",
+        f"| MultiHop-RAG | {st['big_chunks']:,} | {big['wall_s']} s | {big['peak_rss_mb']} MB |",
+        f"| ratio | | {st['wall_ratio']}× | {st['peak_ratio']}× |",
+    ]
+    before = st.get("before")
+    if before:
+        lines += [
+            f"| before lexical snapshots ({before['commit']}, {before['measured']}): seed pages | "
+            f"{st['small_chunks']:,} | {before['small']['wall_s']} s | {before['small']['peak_rss_mb']} MB |",
+            f"| before: MultiHop-RAG | {st['big_chunks']:,} | {before['big']['wall_s']} s | "
+            f"{before['big']['peak_rss_mb']} MB |",
+            f"| before: ratio | | {before['wall_ratio']}× | {before['peak_ratio']}× |",
+        ]
+    lines += ["", *_import_line("Imports of that process", imp)]
+    if before:
+        lines += _import_line("Before lexical snapshots", before["imports_big"])
+    return lines
+
+
+def _import_line(label: str, imp: dict) -> list[str]:
+    heavy = ", ".join(f"{m['module']} {m['seconds']} s" for m in imp["top"][:8])
+    return [f"{label} (`python -X importtime` on the MultiHop-RAG store; each package cumulative, where it is first "
+            f"imported): {imp['total_s']} s in all; heaviest: {heavy}. torch imported: "
+            f"{'yes' if imp['torch_imported'] else 'no'}; sentence-transformers imported: "
+            f"{'yes' if imp['sentence_transformers_imported'] else 'no'}.", ""]
+
+
+def _bot_lines(sc: dict, bot: dict, prod: dict) -> list[str]:
+    """The bot-process rows: snapshot figures when the bots opened one, else the in-memory build's."""
+    if "index_ready_seconds" not in bot:  # a run from before lexical snapshots
+        return [
+            f"| bot process start (connect, build the lexical index over {bot['chunks_indexed']:,} chunks, load the "
+            f"model) | {bot['startup_seconds']} s (reading the chunks from the server "
+            f"{bot.get('index_read_seconds', '?')} s, BM25 index {bot.get('index_build_seconds', '?')} s) |",
+            f"| bot process memory: ready / after {prod['questions'] * 4} questions | {bot['rss_ready_mb']} MB / "
+            f"{bot['rss_end_mb']} MB |",
+        ]
+    three = bot["three_bots"]
+    lines = []
+    if "ingest_lexical_snapshot_seconds" in sc:
+        lines.append(f"| the ingest's lexical index snapshot (included above; every chunk read back from the server) | "
+                     f"{sc['ingest_lexical_snapshot_seconds']} s, {sc.get('lexical_snapshot_disk_mb', '?')} MB on disk |")
+    lines += [
+        f"| bot process start: connect, open the lexical index snapshot over {bot['chunks_indexed']:,} chunks "
+        f"(index from: {bot['index_source']}), answer a first question lexically | {bot['index_ready_seconds']} s "
+        f"(opening the snapshot {bot['index_open_seconds']} s); RSS {bot.get('rss_index_ready_mb', '?')} MB, "
+        f"private {bot.get('uss_index_ready_mb', '?')} MB |",
+        f"| bot process start, with the embedding model loaded | {bot['startup_seconds']} s "
+        f"(the model {bot['model_load_seconds']} s) |",
+        f"| bot process memory (RSS): ready / after {prod['questions'] * 4} questions | {bot['rss_ready_mb']} MB / "
+        f"{bot['rss_end_mb']} MB |",
+        f"| three bots at once: RSS / private memory (USS) each | {' / '.join(map(str, three['rss_mb']))} MB; "
+        f"{' / '.join(map(str, three['uss_mb']))} MB |",
+        f"| three bots at once: total private memory | {three['total_uss_mb']} MB (start-up "
+        f"{' / '.join(f'{s} s' for s in three['startup_seconds'])}) |",
+    ]
+    return lines
+
+
 def _scale_lines(sc: dict) -> list[str]:
     bot = sc["bot"]
     prod, dense = bot["latency_production"], bot["latency_dense_always"]
     lines = [
         f"## Scale: {sc['chunks']:,} chunks in Chroma server mode", "",
-        f"Measured {sc['measured']}. A real `chroma run` server on loopback; the bot side in a process of its own "
-        "(`chromadb.HttpClient`, lexical index built from the server's collection).", "",
+        f"Measured {sc['measured']}. A real `chroma run` server on loopback; the ingester writes the lexical index "
+        "snapshot to a folder standing for a deployment's shared volume; the bots run in processes of their own "
+        "(`chromadb.HttpClient`, the snapshot memory-mapped).", "",
         f"Corpus: {sc['documents']:,} synthetic articles, each recombined from runs of sentences of three of the "
         f"{sc['source_articles']} MultiHop-RAG articles ({sc['chunks_per_document']} chunks per article). "
         "**The vectors are derived, not computed**: embedding this many chunks with MiniLM on 2 cores takes hours, "
@@ -176,17 +243,24 @@ def _scale_lines(sc: dict) -> list[str]:
                      f"{sc['projected_ingest_hours_with_model']} h (a projection, not a measurement) |")
     lines += [
         f"| no-op re-ingest ({sc['noop_unchanged']:,} documents unchanged) | {sc['noop_seconds']} s |",
-        f"| bot process start (connect, build the lexical index over {bot['chunks_indexed']:,} chunks, load the model) | "
-        f"{bot['startup_seconds']} s (reading the chunks from the server {bot.get('index_read_seconds', '?')} s, "
-        f"BM25 index {bot.get('index_build_seconds', '?')} s) |",
-        f"| bot process memory: ready / after {prod['questions'] * 4} questions | {bot['rss_ready_mb']} MB / "
-        f"{bot['rss_end_mb']} MB |",
+        *_bot_lines(sc, bot, prod),
         f"| server memory: peak during ingest / after ingest / after questions | {sc['server_peak_rss_mb']} MB / "
         f"{sc['server_rss_after_ingest_mb']} MB / {sc['server_rss_after_queries_mb']} MB |",
         f"| server data on disk | {sc['server_disk_mb']} MB |",
     ]
     pickup = bot.get("reingest_pickup")
-    if pickup:
+    if pickup and "after_reingest_seconds" in pickup:
+        lines += [
+            f"| another process re-ingests the corpus with one article changed | {pickup['reingest_seconds']} s "
+            f"({pickup['documents_updated']} updated; its snapshot {pickup['lexical_snapshot_seconds']} s) |",
+            f"| every running bot (3) answers from the changed article (the new snapshot opened in the background) | "
+            f"{pickup['pickup_seconds']} s after the re-ingest started; "
+            f"{' / '.join(f'{s} s' for s in pickup['after_reingest_seconds'])} after it finished; "
+            f"index from: {', '.join(pickup['index_sources'])} |",
+            f"| questions answered meanwhile, from the previous index | {pickup['questions_meanwhile']}: "
+            f"p50 {pickup['p50_ms']} ms, p95 {pickup['p95_ms']} ms, max {pickup['max_ms']} ms |",
+        ]
+    elif pickup:
         lines += [
             f"| another process re-ingests the corpus with one article changed | {pickup['reingest_seconds']} s "
             f"({pickup['documents_updated']} updated) |",
@@ -234,6 +308,10 @@ def render_markdown(results: dict) -> str:
         lines += _quality_lines(results["quality"])
     if "answers" in results:
         lines += _answer_lines(results["answers"])
+
+
+    if "startup" in results:
+        lines += _startup_lines(results["startup"])
     if "scale" in results:
         lines += _scale_lines(results["scale"])
     if "hardening" in results:

@@ -14,11 +14,13 @@ tokenizer, hashing, the record manager, batched writes to the server, the versio
 so the ingest rate reported is the pipeline's rate without the model; the time with the
 model is projected from the measured model rate and said to be a projection.
 
-The bot side runs in a process of its own, as a deployed bot would: it builds its
-lexical index from the server's collection, then answers questions with the real
-embedding model for the query vectors. Its memory and the server's are measured. Then
-this process re-ingests the corpus with one article changed while the bot keeps asking
-about it, as another process would in production.
+The ingest writes the lexical index snapshot (into a folder standing for the shared
+volume of a deployment). The bot side runs in processes of their own, as deployed bots
+would (`benchmarks/scalebot.py`): one opens the snapshot, answers the latency questions
+with the real embedding model for the query vectors, and is measured; two more start
+beside it, so the private memory of three bots at once is measured; then this process
+re-ingests the corpus with one article changed while all three keep asking about it, as
+another process would in production.
 """
 
 from __future__ import annotations
@@ -27,8 +29,6 @@ import json
 import math
 import random
 import shutil
-import subprocess
-import sys
 import threading
 import time
 from dataclasses import dataclass, replace
@@ -43,7 +43,7 @@ from vectorstore.store import NewsStore
 
 from bot.settings import Settings
 
-SCALE_COLLECTION = "scale"
+from .scalebot import MARKER_SENTENCE, SCALE_COLLECTION, bots_follow_reingest
 
 
 @dataclass
@@ -210,8 +210,9 @@ def run_scale(settings: Settings, real_store: NewsStore, queries: Path, workdir:
               target_chunks: int = 100_000, model_chunks_per_s: float | None = None,
               questions: int = 300) -> dict:
     """Build the synthetic corpus, ingest it into a fresh `chroma run` server, measure the
-    ingest, a no-op re-ingest, a bot process's index build, latency and memory, and how
-    long that running bot takes to answer from an article this process then re-ingests."""
+    ingest, a no-op re-ingest, a bot process's start, latency and memory, three bots' memory
+    at once, and how long the running bots take to answer from an article this process then
+    re-ingests."""
     from ingest.pipeline import Ingestor
     from .chroma_server import ChromaServerProcess
 
@@ -229,8 +230,9 @@ def run_scale(settings: Settings, real_store: NewsStore, queries: Path, workdir:
     server = ChromaServerProcess(workdir / "chroma")
     server.start()
     try:
+        lexical = workdir / "lexical"  # the shared volume of a deployment
         cfg = replace(settings.store, host=server.host, port=server.port, ssl=False, headers={},
-                      collection=SCALE_COLLECTION)
+                      collection=SCALE_COLLECTION, lexical_dir=lexical)
         store = NewsStore(cfg, embedder)
         with PeakSampler(server.rss_mb) as server_peak:
             report = Ingestor(store, progress=True, default_source="", max_file_bytes=500_000_000).run(
@@ -241,17 +243,15 @@ def run_scale(settings: Settings, real_store: NewsStore, queries: Path, workdir:
         noop = Ingestor(store, progress=False, max_file_bytes=500_000_000).run([str(corpus_dir)])
         noop_seconds = time.perf_counter() - t1
         server_after_ingest = server.rss_mb()
-        with BotProcess(server.host, server.port, queries, questions, workdir / "client.log") as bot:
-            client = bot.read_result()
-            mark_one_article(corpus_dir)
-            bot.send("watch")
-            t2 = time.perf_counter()
-            changed = Ingestor(store, progress=False, max_file_bytes=500_000_000).run([str(corpus_dir)])
-            reingest_seconds = time.perf_counter() - t2
-            client["reingest_pickup"] = {**bot.read_result(), "reingest_seconds": round(reingest_seconds, 1),
-                                         "documents_updated": changed.updated}
+        client = bots_follow_reingest(server.host, server.port, lexical, queries, questions, workdir,
+                                      lambda: mark_one_article(corpus_dir),
+                                      lambda: Ingestor(store, progress=False, max_file_bytes=500_000_000).run(
+                                          [str(corpus_dir)]))
         server_after_queries = server.rss_mb()
         disk_mb = sum(p.stat().st_size for p in (workdir / "chroma").rglob("*") if p.is_file()) / 2**20
+        current = next(lexical.glob("*/CURRENT"))
+        snapshot_dir = current.parent / current.read_text().strip()
+        snapshot_mb = sum(p.stat().st_size for p in snapshot_dir.rglob("*") if p.is_file()) / 2**20
     finally:
         server.stop()
     rate = report.chunks_written / report.seconds
@@ -263,9 +263,11 @@ def run_scale(settings: Settings, real_store: NewsStore, queries: Path, workdir:
         "ingest_seconds": round(report.seconds, 1),
         "derived_vector_seconds": round(report.embed_seconds, 1),
         "ingest_chunks_per_s": round(rate, 1),
+        "ingest_lexical_snapshot_seconds": round(report.lexical_seconds, 1),
         "pipeline_without_vectors_chunks_per_s": round(report.chunks_written / without_model, 1),
         "sentences_with_real_vectors": round(embedder.sentences_found / max(1, embedder.sentences_seen), 4),
         "noop_seconds": round(noop_seconds, 1), "noop_unchanged": noop.unchanged,
+        "lexical_snapshot_disk_mb": round(snapshot_mb),
         "server_peak_rss_mb": round(server_peak.peak), "server_rss_after_ingest_mb": round(server_after_ingest),
         "server_rss_after_queries_mb": round(server_after_queries), "server_disk_mb": round(disk_mb),
         "bot": client,
@@ -278,122 +280,11 @@ def run_scale(settings: Settings, real_store: NewsStore, queries: Path, workdir:
     return result
 
 
-MARKER_QUESTION = "What did the Zephyrine council decide about marmalade quotas?"
-MARKER_SENTENCE = "The Zephyrine council voted to cap marmalade quotas at 42 jars per household."
-MARKER_ANSWER = "42 jars"
-
-
 def mark_one_article(corpus_dir: Path) -> None:
     """Change one article of the synthetic corpus: its body gains `MARKER_SENTENCE`."""
+
     first = sorted(corpus_dir.glob("*.jsonl"))[0]
     lines = first.read_text(encoding="utf-8").splitlines()
     record = json.loads(lines[0])
     record["body"] = f"{MARKER_SENTENCE}\n\n{record['body']}"
     first.write_text("\n".join([json.dumps(record), *lines[1:]]) + "\n", encoding="utf-8")
-
-
-class BotProcess:
-    """The bot side in a fresh process (`python -m benchmarks.scalebench client …`), talking JSON
-    lines on stdout and taking commands on stdin."""
-
-    def __init__(self, host: str, port: int, queries: Path, questions: int, log_path: Path) -> None:
-        self.log = open(log_path, "wb")
-        self.proc = subprocess.Popen([sys.executable, "-m", "benchmarks.scalebench", "client", host, str(port),
-                                      str(queries), str(questions)], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                     stderr=self.log, text=True, cwd=Path(__file__).resolve().parent.parent)
-
-    def read_result(self) -> dict:
-        """The next JSON line the bot prints (raises with its log's tail if it died)."""
-        line = self.proc.stdout.readline()
-        if not line:
-            self.proc.wait(timeout=60)
-            self.log.flush()
-            tail = Path(self.log.name).read_text(errors="replace")[-2000:]
-            raise RuntimeError(f"scale client failed (exit {self.proc.returncode}): {tail}")
-        return json.loads(line)
-
-    def send(self, command: str) -> None:
-        """Send one command line ("watch")."""
-        self.proc.stdin.write(command + "\n")
-        self.proc.stdin.flush()
-
-    def __enter__(self) -> "BotProcess":
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        if self.proc.poll() is None:
-            self.proc.stdin.close()
-            try:
-                self.proc.wait(timeout=60)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-        self.log.close()
-
-
-def watch_for_reingest(chain, timeout: float = 600.0) -> dict:  # noqa: ANN001 - AnswerChain
-    """Keep asking `MARKER_QUESTION`, as users would while another process re-ingests, until
-    the answer has `MARKER_ANSWER`: how long that took, and how fast the questions asked
-    meanwhile (during the background index rebuild) were answered."""
-    from .measure import percentile
-
-    t0 = time.perf_counter()
-    latencies: list[float] = []
-    while time.perf_counter() - t0 < timeout:
-        t = time.perf_counter()
-        answer = chain.ask(MARKER_QUESTION)
-        latencies.append((time.perf_counter() - t) * 1000)
-        if MARKER_ANSWER in answer.answer:
-            return {"pickup_seconds": round(time.perf_counter() - t0, 1), "questions_meanwhile": len(latencies),
-                    "p50_ms": round(percentile(latencies, 50), 1), "p95_ms": round(percentile(latencies, 95), 1),
-                    "max_ms": round(max(latencies), 1)}
-        time.sleep(0.1)
-    raise TimeoutError(f"the re-ingested article did not show up within {timeout:.0f} s")
-
-
-def client_main(host: str, port: int, queries: Path, questions: int) -> tuple[dict, object]:
-    """The bot process: connect, build the lexical index, answer questions; measure it all.
-    Returns the figures and the chain (for `watch_for_reingest`)."""
-    import psutil
-
-    from bot.chain import build_chain
-    from bot.evaluation.metrics import load_multihop_queries
-
-    from .measure import bench_latency
-
-    process = psutil.Process()
-    settings = Settings()
-    cfg = replace(settings.store, host=host, port=port, ssl=False, headers={}, collection=SCALE_COLLECTION)
-    rss_start = process.memory_info().rss / 2**20
-    t0 = time.perf_counter()
-    store = NewsStore(cfg, create=False)
-    chain = build_chain(settings, store)
-    retriever = chain.retriever
-    chain.warm_up()
-    ready_seconds = time.perf_counter() - t0
-    rss_ready = process.memory_info().rss / 2**20
-    qs = [q["query"] for q in load_multihop_queries(queries)][:questions]
-    auto = bench_latency(chain.ask, qs, clients=8)
-    retriever.config = replace(retriever.config, dense="always")  # every question also through the server's vector index
-    dense = bench_latency(chain.ask, qs, clients=8)
-    keep = ("questions", "p50_ms", "p95_ms", "concurrent_clients", "concurrent_p50_ms", "concurrent_p95_ms",
-            "concurrent_questions_per_s")
-    retriever.config = replace(retriever.config, dense="auto")
-    return {
-        "chunks_indexed": store.count(), "startup_seconds": round(ready_seconds, 1),
-        "index_read_seconds": retriever.lexical.last_build["fetch_s"], "index_build_seconds": retriever.lexical.last_build["index_s"],
-        "rss_start_mb": round(rss_start), "rss_ready_mb": round(rss_ready),
-        "rss_end_mb": round(process.memory_info().rss / 2**20),
-        "latency_production": {k: auto[k] for k in keep},
-        "latency_dense_always": {k: dense[k] for k in keep},
-    }, chain
-
-
-if __name__ == "__main__":
-    if len(sys.argv) == 6 and sys.argv[1] == "client":
-        figures, bot_chain = client_main(sys.argv[2], int(sys.argv[3]), Path(sys.argv[4]), int(sys.argv[5]))
-        print(json.dumps(figures), flush=True)
-        for command in sys.stdin:  # the bench says when another process starts re-ingesting
-            if command.strip() == "watch":
-                print(json.dumps(watch_for_reingest(bot_chain)), flush=True)
-    else:
-        sys.exit("usage: python -m benchmarks.scalebench client HOST PORT QUERIES N")

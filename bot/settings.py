@@ -78,6 +78,11 @@ class Settings(BaseSettings):
     chroma_ssl: bool = Field(False, validation_alias=_env("CHROMA_SSL"))
     chroma_auth_token: SecretStr = Field(SecretStr(""), validation_alias=_env("CHROMA_AUTH_TOKEN"))
     chroma_auth_header: str = Field("Authorization", validation_alias=_env("CHROMA_AUTH_HEADER"))
+    lexical_dir: Path = Field(
+        Path(""), validation_alias=_env("NEWSDESK_LEXICAL_DIR"),
+        description="Folder of the lexical index snapshots the ingester writes and bots map; "
+        "empty = `lexical` in the store folder. With a Chroma server, a folder every ingester and bot can reach.",
+    )
 
     # --- ingest -----------------------------------------------------------------------
     source_dir: Path = Field(
@@ -194,6 +199,7 @@ class Settings(BaseSettings):
             port=self.chroma_port,
             ssl=self.chroma_ssl,
             headers=headers,
+            lexical_dir=self.lexical_dir if str(self.lexical_dir) not in ("", ".") else None,
         )
 
     @property

@@ -7,6 +7,11 @@ record manager), which a crash between the two writes, or a second process on a
 Chroma server, can put out of step with the vectors; here there is nothing to get out
 of step. Per document, the new chunks are written before the old ones are deleted,
 so a crash leaves the previous version queryable and the next run finishes the job.
+
+After a run that changed something (or when the store has no lexical snapshot for its
+version yet), the run writes the lexical index snapshot every bot memory-maps
+(`vectorstore.lexical.save_snapshot`): from the previous snapshot and the chunks this run
+wrote, when the previous snapshot is of the version the run started from.
 """
 
 from __future__ import annotations
@@ -24,6 +29,7 @@ from typing import TYPE_CHECKING, Callable
 import numpy as np
 from filelock import FileLock, Timeout
 
+from vectorstore.lexical import folder_for, matches, save_snapshot
 from vectorstore.store import DocRecord, NewsStore
 
 from .chunking import Chunker, document_hash
@@ -91,6 +97,8 @@ class Ingestor:
         self.chunker = Chunker(count_tokens=embedder.count_tokens, window=embedder.content_window,
                                chunk_tokens=store.config.chunk_tokens, overlap=store.config.chunk_overlap)
         self.settings_key = f"{embedder.label}|{store.config.chunk_tokens}|{store.config.chunk_overlap}|v1"
+        self._written: list[str] = []  # chunk ids upserted and deleted by the current run
+        self._deleted: list[str] = []
 
     def run(self, inputs: list[str], *, prune: bool = False, crawl: "CrawlConfig | None" = None,
             reembed: bool = False) -> IngestReport:
@@ -118,6 +126,8 @@ class Ingestor:
         started = time.perf_counter()
         report = IngestReport()
         self.store.check_compatible(vectors=not reembed)
+        base_version = self.store.version()
+        self._written, self._deleted = [], []
         embedder = self.store.embedder
         report.embed_backend, report.embed_precision = embedder.backend, embedder.precision
         if reembed:
@@ -130,6 +140,7 @@ class Ingestor:
                 report.seconds = time.perf_counter() - started
                 return report
             if not inputs:
+                self._save_lexical(base_version, True, report)
                 report.chunks = self.store.count()
                 report.seconds = time.perf_counter() - started
                 return report
@@ -137,6 +148,7 @@ class Ingestor:
         paths = [i for i in inputs if not is_url(i)]
         stored = self.store.doc_records()
         seen: set[str] = set()
+        completed = False
         try:
             if paths or not urls:
                 files, missing = discover(paths)
@@ -151,15 +163,39 @@ class Ingestor:
                 from .web.config import CrawlConfig
 
                 WebCrawl(self, crawl or CrawlConfig(), stored, seen, report, prune=prune).run(urls)
+            completed = True
         except KeyboardInterrupt:
             report.interrupted = True
             report.warnings.append("interrupted: what was written is consistent; run the ingest again to finish")
         finally:
-            if report.chunks_written or report.chunks_deleted:
+            changed = bool(report.chunks_written or report.chunks_deleted)
+            if changed:
                 self.store.bump_version()
+            if completed:
+                self._save_lexical(base_version, changed, report)
             report.chunks = self.store.count()
             report.seconds = time.perf_counter() - started
         return report
+
+    def note_deleted(self, chunk_ids: list[str]) -> None:
+        """Chunks deleted by a part of the run outside this class (the crawler's pruning), for the
+        lexical snapshot."""
+        self._deleted.extend(chunk_ids)
+
+    def _save_lexical(self, base_version: int, changed: bool, report: IngestReport) -> None:
+        """Write the lexical index snapshot when the run changed the store or none matches it."""
+        try:
+            if not changed and matches(folder_for(self.store).current_manifest(), self.store.version()):
+                return
+            info = save_snapshot(self.store, written=self._written, deleted=self._deleted, base_version=base_version,
+                                 reason="ingest")
+        except Exception as exc:  # the store is written; bots build the index themselves meanwhile
+            log.exception("writing the lexical index snapshot failed")
+            report.warnings.append(f"lexical index snapshot not written ({type(exc).__name__}: {exc}); "
+                                   "bots will build the index from the store")
+            return
+        report.lexical_seconds = info.seconds
+        report.lexical_snapshot = info.name
 
     def _reembed(self, report: IngestReport) -> None:
         """Rebuild every stored chunk's vector from its stored header and text. The store
@@ -280,6 +316,7 @@ class Ingestor:
                 in_flight.result()
             if stale_ids:
                 self.store.delete(stale_ids)
+                self._deleted.extend(stale_ids)
                 report.chunks_deleted += len(stale_ids)
         finally:
             writer.shutdown(wait=True)
@@ -302,10 +339,12 @@ class Ingestor:
         if ids:
             self.store.upsert(ids, vectors, [c.text for _, chunks in batch for c in chunks],
                               [c.metadata for _, chunks in batch for c in chunks])
+            self._written.extend(ids)
         keep = set(ids)
         old = [cid for item, _ in batch for cid in item.old_ids if cid not in keep]
         if old:
             self.store.delete(old)
+            self._deleted.extend(old)
         for item, _ in batch:
             if item.status == "added":
                 report.added += 1
@@ -329,6 +368,7 @@ class Ingestor:
                 report.removed += 1
         if gone:
             self.store.delete(gone)
+            self._deleted.extend(gone)
             report.chunks_deleted += len(gone)
 
     # --- progress -----------------------------------------------------------------------

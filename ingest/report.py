@@ -29,6 +29,8 @@ class IngestReport:
     chunks_deleted: int = 0
     seconds: float = 0.0
     embed_seconds: float = 0.0
+    lexical_seconds: float = 0.0  # writing the lexical index snapshot (included in `seconds`)
+    lexical_snapshot: str = ""  # its folder name ("" when none was written)
     interrupted: bool = False
     pages: int = 0  # web pages checked (fetched, or answered 304)
     pages_not_modified: int = 0  # of those, answered 304 or with an unchanged body: not parsed again
@@ -54,4 +56,5 @@ class IngestReport:
         data["chunks_per_second"] = round(self.chunks_per_second, 1)
         data["seconds"] = round(self.seconds, 3)
         data["embed_seconds"] = round(self.embed_seconds, 3)
+        data["lexical_seconds"] = round(self.lexical_seconds, 3)
         return data

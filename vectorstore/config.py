@@ -16,6 +16,9 @@ class StoreConfig:
     `embed_precision` choose the runtime that makes the vectors (see
     `vectorstore.embeddings.Embedder`); `torch_threads` is the ingest's thread count
     for whichever runtime runs.
+    The lexical index snapshots live in `lexical_dir` (a folder every process of a
+    deployment can read, e.g. a shared volume beside the Chroma server), by default
+    `lexical/` in the store folder.
     """
 
     path: Path = Path(".newsdesk")
@@ -32,9 +35,19 @@ class StoreConfig:
     port: int = 8000
     ssl: bool = False
     headers: dict[str, str] = field(default_factory=dict, hash=False, compare=False, repr=False)
+    lexical_dir: Path | None = None  # lexical index snapshots; None = `lexical` in the store folder
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "path", Path(self.path))
+        if self.lexical_dir is not None and str(self.lexical_dir) not in ("", "."):
+            object.__setattr__(self, "lexical_dir", Path(self.lexical_dir))
+        else:
+            object.__setattr__(self, "lexical_dir", None)
+
+    @property
+    def lexical_root(self) -> Path:
+        """Where the lexical index snapshots of this store's collections live."""
+        return self.lexical_dir if self.lexical_dir is not None else self.path / "lexical"
 
     @property
     def is_server(self) -> bool:

@@ -9,7 +9,7 @@ The collection's metadata records the embedding model and chunk settings (a stor
 built with other settings is refused), the runtime and precision that made the vectors
 (querying or extending them with vectors of another precision is refused: f32 from any
 runtime counts as the same, int8 only from the same runtime), and a version stamp that
-changes on every write, so other processes know when to rebuild their lexical index.
+changes on every write, so other processes know when their lexical index snapshot (`vectorstore.lexical`) is stale.
 """
 
 from __future__ import annotations
@@ -228,6 +228,11 @@ class NewsStore:
         self._call(lambda: self._collection.modify(metadata=meta))
         return stamp
 
+    @property
+    def collection_id(self) -> str:
+        """The collection's id: the same for every client, new when the collection is recreated."""
+        return str(self._collection.id)
+
     # --- reading ------------------------------------------------------------------------
     def count(self) -> int:
         """Number of chunks stored."""
@@ -279,6 +284,15 @@ class NewsStore:
             rec.chunk_ids.append(chunk_id)
             rec.hashes.add(str(meta.get("doc_hash", "")))
         return records
+
+    def get_records(self, ids: Sequence[str], *, page: int = 2000) -> Iterator[tuple[str, str, dict]]:
+        """Yield (chunk id, text, metadata) of the stored chunks among `ids` (missing ids skipped)."""
+        ids = list(ids)
+        for start in range(0, len(ids), page):
+            got = self._call(lambda: self._collection.get(ids=ids[start:start + page],
+                                                          include=["metadatas", "documents"]))
+            for chunk_id, text, meta in zip(got["ids"], got["documents"], got["metadatas"]):
+                yield chunk_id, text or "", dict(meta or {})
 
     def get_passages(self, ids: Sequence[str]) -> list[Passage]:
         """Fetch stored chunks by id, in the order asked."""

@@ -1,72 +1,80 @@
-"""The lexical index: BM25 (bm25s) over each chunk's header and text, with the columns that
-filters, date boosts and the per-document cap need, and the corpus IDF the answerer uses.
+"""The lexical index as retrieval sees it: BM25 over each chunk's header and text, the
+columns that filters, date boosts and the per-document cap need, and the corpus IDF the
+answerer uses, read from a memory-mapped snapshot (`vectorstore.lexical`).
 
-`LexicalIndex` is an immutable snapshot of the store's contents. `LiveLexicalIndex` keeps
-the current snapshot and follows re-ingests: when `store.version()` changes it builds a
-new snapshot in a background thread and swaps it in atomically, so searches may run from
-several threads at once and no question waits for a rebuild.
+`LexicalIndex` wraps one snapshot (immutable). `LiveLexicalIndex` keeps the current one
+and follows re-ingests: when `store.version()` changes it waits for the snapshot the
+ingester writes for the new version, opens it in a background thread (a fraction of a
+second, whatever the size) and swaps it in, so no question waits. A process that finds
+no snapshot for the store's version when it starts builds one from the store, saves it
+for the next process, and logs that; a running bot does the same only when no snapshot
+for a new version appears within `rebuild_after` seconds (the writer died, or the store
+was written by something other than the ingester).
 """
 
 from __future__ import annotations
 
+import atexit
 import logging
 import math
+import shutil
+import tempfile
 import threading
 import time
+from datetime import date
+from pathlib import Path
 from typing import Sequence
 
 import numpy as np
 
+from vectorstore.lexical import BM25_B, BM25_K1, Snapshot, SnapshotFolder, folder_for, open_current, save_snapshot
 from vectorstore.passage import Passage
 from vectorstore.store import NewsStore
 
-from ..language.dates import MentionedDate, day_date, day_number
+from ..language.dates import MentionedDate, day_number
 from ..language.outlets import OutletNames
-from ..language.terms import terms
 from .filters import FilterColumns, SearchFilters, filter_mask
 
 log = logging.getLogger(__name__)
 
 
+class _Positions:
+    """chunk id -> row, looked up in the snapshot's sorted ids (`.get` as a dict's)."""
+
+    def __init__(self, snapshot: Snapshot) -> None:
+        self._snapshot = snapshot
+
+    def get(self, chunk_id: str, default: int | None = None) -> int | None:
+        row = self._snapshot.position(chunk_id)
+        return default if row is None else row
+
+    def __contains__(self, chunk_id: object) -> bool:
+        return isinstance(chunk_id, str) and self._snapshot.position(chunk_id) is not None
+
+
 class LexicalIndex:
-    """An immutable BM25 index of the store's chunks, with the metadata arrays filters need."""
+    """An immutable BM25 index of the store's chunks (one snapshot), with the arrays filters need."""
 
-    def __init__(self, records: Sequence[tuple[str, str, dict]], version: int, k1: float = 1.2,
-                 b: float = 0.75) -> None:
-        import bm25s
+    def __init__(self, snapshot: Snapshot) -> None:
+        self.snapshot = snapshot
+        self.version = snapshot.store_version
+        self.size = snapshot.size
+        self.ids = snapshot.ids
+        self.pos = _Positions(snapshot)
+        self.columns = FilterColumns(day=snapshot.day, kind=snapshot.kind, source=snapshot.source)
+        self.month = snapshot.month
+        self.dom = snapshot.dom
+        self.outlets = OutletNames(snapshot.sources)
 
-        if logging.getLogger().level > logging.DEBUG:
-            logging.getLogger("bm25s").setLevel(logging.WARNING)  # bm25s sets DEBUG on import
-        self.version = version
-        self.ids = [r[0] for r in records]
-        self.texts = [r[1] for r in records]
-        self.metas = [r[2] for r in records]
-        self.pos = {cid: i for i, cid in enumerate(self.ids)}
-        self.size = len(self.ids)
-        self.columns = FilterColumns(
-            day=np.array([int(m.get("published_day", 0) or 0) for m in self.metas], dtype=np.int64),
-            kind=np.array([str(m.get("kind", "article")) for m in self.metas], dtype=object),
-            source=np.array([str(m.get("source", "")) for m in self.metas], dtype=object),
-        )
-        self.doc = np.array([str(m.get("doc_id", "")) for m in self.metas], dtype=object)
-        self.by_doc: dict[str, list[int]] = {}
-        for i, m in enumerate(self.metas):
-            self.by_doc.setdefault(str(m.get("doc_id", "")), []).append(i)
-        for rows in self.by_doc.values():
-            rows.sort(key=lambda i: int(self.metas[i].get("chunk_index", 0) or 0))
-        dates = [day_date(d) if d > 0 else None for d in self.columns.day]
-        self.month = np.array([d.month if d else 0 for d in dates], dtype=np.int64)
-        self.dom = np.array([d.day if d else 0 for d in dates], dtype=np.int64)
-        self.outlets = OutletNames(self.columns.source)
-        self.bm25 = None
-        self.vocab: dict[str, int] = {}
-        self._df = np.zeros(0, dtype=np.int64)
-        if self.size:
-            docs = [terms(f"{m.get('header', '')}\n{t}") for t, m in zip(self.texts, self.metas)]
-            self.bm25 = bm25s.BM25(k1=k1, b=b)
-            self.bm25.index(docs, show_progress=False)
-            self.vocab = dict(self.bm25.vocab_dict)
-            self._df = np.diff(np.asarray(self.bm25.scores["indptr"]))  # chunks holding each term
+    @property
+    def doc(self) -> np.ndarray:
+        """Each chunk's document id."""
+        return self.snapshot.doc
+
+    @property
+    def vocab(self) -> dict[str, int]:
+        """Term -> id in the BM25 index."""
+        return self.snapshot.vocab
 
     @property
     def sources(self) -> list[str]:
@@ -75,15 +83,11 @@ class LexicalIndex:
 
     def scores(self, query_terms: Sequence[str]) -> np.ndarray:
         """BM25 score of every chunk for the query terms (zeros when none is known)."""
-        ids = [self.vocab[t] for t in query_terms if t in self.vocab]
-        if not ids or self.bm25 is None:
-            return np.zeros(self.size, dtype=np.float64)
-        return np.asarray(self.bm25.get_scores(ids), dtype=np.float64)
+        return self.snapshot.scores(query_terms)
 
     def idf(self, term: str) -> float:
         """The corpus IDF of a term (BM25's: rare terms weigh most; unknown terms most of all)."""
-        i = self.vocab.get(term)
-        df = int(self._df[i]) if i is not None and i < len(self._df) else 0
+        df = self.snapshot.df(term)
         return math.log(1.0 + (self.size - df + 0.5) / (df + 0.5))
 
     def date_mask(self, dates: Sequence[MentionedDate], window: int) -> np.ndarray:
@@ -93,8 +97,6 @@ class LexicalIndex:
         known = day > 0
         for year, month, dom in dates:
             if year:
-                from datetime import date
-
                 mask |= known & (np.abs(day - day_number(date(year, month, dom))) <= window)
             else:
                 mask |= known & (self.month == month) & (np.abs(self.dom - dom) <= window)
@@ -111,57 +113,83 @@ class LexicalIndex:
         return self.outlets.resolve(filters.sources)
 
     def passage(self, i: int) -> Passage:
-        """Chunk `i` as a Passage."""
-        return Passage.from_record(self.ids[i], self.texts[i], self.metas[i])
+        """Chunk `i` as a Passage (its text and metadata from the snapshot's mapped records)."""
+        return Passage.from_record(*self.snapshot.record(int(i)))
 
     def document_passages(self, doc_id: str) -> list[Passage]:
         """Every chunk of one document, in order."""
-        return [self.passage(i) for i in self.by_doc.get(doc_id, [])]
+        return [self.passage(i) for i in self.snapshot.document_rows(doc_id)]
 
 
 class LiveLexicalIndex:
-    """The current `LexicalIndex` of a store, rebuilt in the background after re-ingests."""
+    """The current `LexicalIndex` of a store, following the snapshots re-ingests write."""
 
-    def __init__(self, store: NewsStore, *, k1: float = 1.2, b: float = 0.75, refresh_interval: float = 1.0) -> None:
+    def __init__(self, store: NewsStore, *, k1: float = BM25_K1, b: float = BM25_B, refresh_interval: float = 1.0,
+                 rebuild_after: float = 60.0) -> None:
         self.store = store
         self.k1 = k1
         self.b = b
         self.refresh_interval = refresh_interval  # seconds between checks of the store's version
+        self.rebuild_after = rebuild_after  # seconds to wait for the writer's snapshot before building one
         self._index: LexicalIndex | None = None
         self._lock = threading.Lock()
         self._checked_at = 0.0
+        self._stale_since: tuple[int, float] | None = None  # (store version, when first seen without a snapshot)
         self._thread: threading.Thread | None = None
-        self.last_build: dict[str, float] = {}  # size and timings of the last build
+        self.last_build: dict[str, float] = {}  # how the current index was obtained, and how long it took
 
-    def _build(self) -> LexicalIndex:
+    def _obtain(self, *, build: bool) -> LexicalIndex | None:
+        """The snapshot matching the store's version: opened if there is one, else (with
+        `build`) built from the store and saved; None when there is none and not `build`."""
         t0 = time.perf_counter()
-        version = self.store.version()  # read first: a write during the build triggers a rebuild
-        records = list(self.store.iter_records(include_documents=True))
-        t1 = time.perf_counter()
-        index = LexicalIndex(records, version, self.k1, self.b)
-        t2 = time.perf_counter()
-        self.last_build = {"chunks": index.size, "fetch_s": round(t1 - t0, 2), "index_s": round(t2 - t1, 2)}
-        log.info("lexical index: %d chunks in %.1fs (read %.1fs, index %.1fs)", index.size, t2 - t0, t1 - t0, t2 - t1)
-        return index
+        version = self.store.version()
+        snapshot = open_current(self.store, version, k1=self.k1, b=self.b)
+        if snapshot is not None:
+            self.last_build = {"chunks": snapshot.size, "source": "snapshot", "open_s": round(time.perf_counter() - t0, 3)}
+            log.info("lexical index: snapshot %s (%d chunks) opened in %.2fs", snapshot.folder.name, snapshot.size,
+                     time.perf_counter() - t0)
+            return LexicalIndex(snapshot)
+        if not build:
+            return None
+        folder = folder_for(self.store, self.k1, self.b)
+        try:
+            info = save_snapshot(self.store, k1=self.k1, b=self.b, reason="no current snapshot: built by a reader",
+                                 reuse_current=True, folder=folder)
+        except OSError as exc:  # a read-only lexical folder: keep this process's snapshot to itself
+            folder = SnapshotFolder(Path(tempfile.mkdtemp(prefix="newsdesk-lexical-")))
+            atexit.register(shutil.rmtree, folder.root, True)
+            log.warning("lexical index: cannot write to %s (%s); building a private snapshot in %s",
+                        folder_for(self.store, self.k1, self.b).root, exc, folder.root)
+            info = save_snapshot(self.store, k1=self.k1, b=self.b, reason="private", folder=folder)
+        snapshot = Snapshot(folder.root / info.name)
+        if info.mode == "existing":  # another process built it while this one waited for the lock
+            self.last_build = {"chunks": snapshot.size, "source": "snapshot", "open_s": round(time.perf_counter() - t0, 3)}
+            return LexicalIndex(snapshot)
+        self.last_build = {"chunks": snapshot.size, "source": "built", "build_s": round(info.seconds, 2),
+                           "open_s": round(time.perf_counter() - t0 - info.seconds, 3)}
+        log.warning("lexical index: no snapshot matched store version %d, so this process built one from the store "
+                    "(%d chunks in %.1fs) and saved it as %s; run ingests with this version of Newsdesk so that bots "
+                    "start from the ingester's snapshot", version, info.chunks, info.seconds, info.name)
+        return LexicalIndex(snapshot)
 
     def current(self) -> LexicalIndex:
-        """The current snapshot (built on first use)."""
+        """The current index (opened, or built, on first use)."""
         index = self._index
         if index is None:
             with self._lock:
                 if self._index is None:
-                    self._index = self._build()
+                    self._index = self._obtain(build=True)
                     self._checked_at = time.monotonic()
                 index = self._index
         return index
 
     def refresh_if_stale(self, *, wait: bool = False) -> bool:
-        """Rebuild if the store changed since the snapshot was built.
+        """Follow a re-ingest: swap in the snapshot of the store's new version.
 
         Checks the store's version at most once per `refresh_interval` seconds. The new
-        snapshot is built in a background thread (at 100k chunks that takes half a minute):
-        searches meanwhile use the old one. With `wait`, the rebuild happens now, in this
-        thread. Returns True when a rebuild was done (`wait`) or started.
+        snapshot is opened in a background thread; searches meanwhile use the old one. With
+        `wait`, it happens now, in this thread, and if no snapshot matches the new version
+        one is built at once. Returns True when a swap was done (`wait`) or started.
         """
         if self._index is None:
             self.current()
@@ -169,27 +197,36 @@ class LiveLexicalIndex:
         if time.monotonic() - self._checked_at < self.refresh_interval:
             return False
         if not self._lock.acquire(blocking=False):
-            return False  # another thread is checking or rebuilding
+            return False  # another thread is checking or swapping
         try:
             self._checked_at = time.monotonic()
-            stale = self.store.version() != self._index.version
+            version = self.store.version()
         except BaseException:
             self._lock.release()
             raise
-        if not stale:
+        if version == self._index.version:
+            self._stale_since = None
             self._lock.release()
             return False
         if wait:
-            self._rebuild_and_release()
+            self._swap_and_release(build=True)
             return True
-        self._thread = threading.Thread(target=self._rebuild_and_release, name="lexical-index-refresh", daemon=True)
+        since = self._stale_since[1] if self._stale_since and self._stale_since[0] == version else time.monotonic()
+        self._stale_since = (version, since)
+        # the ingester writes snapshots with the default BM25 parameters only
+        build = time.monotonic() - since >= self.rebuild_after or (self.k1, self.b) != (BM25_K1, BM25_B)
+        self._thread = threading.Thread(target=self._swap_and_release, kwargs={"build": build},
+                                        name="lexical-index-refresh", daemon=True)
         self._thread.start()
         return True
 
-    def _rebuild_and_release(self) -> None:
-        """Build a snapshot and swap it in (the caller holds the lock)."""
+    def _swap_and_release(self, *, build: bool) -> None:
+        """Open (or build) the snapshot of the store's version and swap it in (the caller holds the lock)."""
         try:
-            self._index = self._build()
+            index = self._obtain(build=build)
+            if index is not None:
+                self._index = index
+                self._stale_since = None
         except Exception as exc:  # the store went away: keep serving the old snapshot, retry later
             log.warning("lexical index refresh failed (%s); keeping the previous index", exc)
         finally:
@@ -197,7 +234,8 @@ class LiveLexicalIndex:
             self._lock.release()
 
     def wait_for_refresh(self, timeout: float | None = None) -> None:
-        """Wait until a background rebuild started by `refresh_if_stale` (if any) is done."""
+        """Wait until a background swap started by `refresh_if_stale` (if any) is done."""
         thread = self._thread
         if thread is not None:
             thread.join(timeout)
+

@@ -343,6 +343,7 @@ class WebCrawl(SeedReading):
         ids = [cid for r in recs for cid in r.chunk_ids]
         if ids:
             self.ingestor.store.delete(ids)
+            self.ingestor.note_deleted(ids)
             self.report.chunks_deleted += len(ids)
             self.report.removed += len(recs)
         self.state.forget(url)

@@ -66,6 +66,10 @@ def test_small_scale_run_against_a_real_server(sample_store, tmp_path):
     assert result["server_peak_rss_mb"] > 0 and result["bot"]["rss_ready_mb"] > 0
     assert result["bot"]["latency_dense_always"]["p50_ms"] > 0
     assert result["projected_ingest_hours_with_model"] > 0
-    pickup = result["bot"]["reingest_pickup"]  # the running bot saw another process's re-ingest
+    assert result["bot"]["index_source"] == "snapshot"  # the bot opened the ingester's snapshot, built nothing
+    three = result["bot"]["three_bots"]
+    assert len(three["uss_mb"]) == 3 and all(0 < u <= r for u, r in zip(three["uss_mb"], three["rss_mb"]))
+    pickup = result["bot"]["reingest_pickup"]  # the running bots saw another process's re-ingest
     assert pickup["documents_updated"] == 1 and pickup["pickup_seconds"] > 0 and pickup["questions_meanwhile"] >= 1
+    assert pickup["index_sources"] == ["snapshot"] * 3 and len(pickup["after_reingest_seconds"]) == 3
     assert not (tmp_path / "scale").exists()  # the bench cleans up after itself

@@ -6,7 +6,7 @@ import threading
 
 import pytest
 
-from bot.language import terms as terms_module
+from vectorstore.lexical import tokenizer as terms_module  # the tokenizer (bot.language.terms re-exports it)
 from bot.language.dates import find_dates
 from bot.language.lexicon import Lexicon, load_lexicon
 from bot.language.outlets import outlet_aliases
@@ -48,7 +48,7 @@ def test_the_bm25_index_and_the_answerer_agree_on_terms(sample_store):
     from bot.retrieval import HybridRetriever
 
     index = HybridRetriever(sample_store).index()
-    for text in index.texts[:40]:
+    for text in [index.passage(i).text for i in range(min(40, index.size))]:
         assert set(terms(text)) <= set(index.vocab), text[:80]
     common, rare = index.idf("gp"), index.idf("quennel")
     assert 0 < common < rare

@@ -1,0 +1,256 @@
+"""One lexical index snapshot on disk: written once into a folder, then only read, memory-mapped.
+
+Files of a snapshot folder:
+
+| file | what |
+|---|---|
+| `manifest.json` | format, the store version it matches, tokenizer fingerprint, BM25 k1/b, counts |
+| `bm25/` | the BM25 scores and vocabulary, by `bm25s.BM25.save` (read with `load(mmap=True)`) |
+| `ids.npy`, `id_order.npy` | chunk ids (UTF-8, fixed width) and their sorted order (id -> row lookups) |
+| `day.npy`, `month.npy`, `dom.npy`, `chunk_index.npy` | per-row columns for filters and date boosts |
+| `kind.npy`, `source.npy`, `doc.npy` + `tables.json` | per-row codes into the kinds, outlets and document ids |
+| `doc_rows.npy`, `doc_ptr.npy` | rows of each document in chunk order (a document's passages) |
+| `records.bin`, `record_offsets.npy` | each chunk's text and metadata as JSON, for the passages returned |
+| `tf_*.npy`, `doc_len.npy` | term counts per row: the next snapshot reuses unchanged rows from them |
+
+Every array is opened with `mmap_mode="r"`: processes reading the same snapshot share its
+pages through the page cache instead of each holding a copy.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import mmap
+import os
+from pathlib import Path
+from typing import Any, Iterator, Sequence
+
+import numpy as np
+
+from .build import BM25_B, BM25_K1, LexicalData, bm25_matrix
+
+FORMAT = 1
+MANIFEST = "manifest.json"
+
+log = logging.getLogger(__name__)
+
+
+def _codes(values: Sequence[str]) -> tuple[list[str], np.ndarray]:
+    table, codes = np.unique(np.asarray(values, dtype=object).astype(str), return_inverse=True) if len(values) else (
+        np.zeros(0, dtype=str), np.zeros(0, dtype=np.int64))
+    return [str(t) for t in table], codes.astype(np.int32)
+
+
+def write_snapshot(data: LexicalData, folder: Path, manifest: dict[str, Any], *, k1: float = BM25_K1,
+                   b: float = BM25_B) -> None:
+    """Write `data` as a snapshot into the new folder `folder` (files flushed to disk)."""
+    import bm25s
+
+    folder.mkdir(parents=True)
+    matrix = bm25_matrix(data, k1, b)
+    bm25 = bm25s.BM25(k1=k1, b=b)
+    bm25.scores = matrix
+    bm25.nonoccurrence_array = None  # set by `index`, which this bypasses (the Lucene variant has none)
+    if not hasattr(bm25, "corpus"):
+        bm25.corpus = None
+    bm25.vocab_dict = {t: i for i, t in enumerate(data.vocab)}
+    bm25.save(str(folder / "bm25"), show_progress=False)
+
+    def save(name: str, array: np.ndarray) -> None:
+        np.save(folder / f"{name}.npy", array, allow_pickle=False)
+
+    encoded = [cid.encode("utf-8") for cid in data.ids]
+    width = max((len(e) for e in encoded), default=1)
+    ids = np.array(encoded, dtype=f"S{max(1, width)}")
+    save("ids", ids)
+    save("id_order", np.argsort(ids, kind="stable").astype(np.int64))
+    save("day", data.day.astype(np.int64))
+    dates = data.day.astype("datetime64[D]")
+    months = dates.astype("datetime64[M]")
+    known = data.day > 0
+    save("month", np.where(known, months.astype(np.int64) % 12 + 1, 0).astype(np.int64))
+    save("dom", np.where(known, (dates - months).astype(np.int64) + 1, 0).astype(np.int64))
+    save("chunk_index", data.chunk_index.astype(np.int32))
+    tables = {}
+    for name, values in (("kinds", data.kind), ("sources", data.source), ("docs", data.doc)):
+        table, codes = _codes(values)
+        tables[name] = table
+        save({"kinds": "kind", "sources": "source", "docs": "doc"}[name], codes)
+    doc_codes = np.load(folder / "doc.npy")
+    doc_rows = np.lexsort((data.chunk_index, doc_codes)).astype(np.int64)  # by document, then chunk order
+    save("doc_rows", doc_rows)
+    save("doc_ptr", np.concatenate([[0], np.cumsum(np.bincount(doc_codes, minlength=len(tables["docs"])))]).astype(np.int64))
+    (folder / "tables.json").write_text(json.dumps(tables, ensure_ascii=False), encoding="utf-8")
+    with open(folder / "records.bin", "wb") as f:
+        for part in data.record_parts:
+            f.write(part)
+    save("record_offsets", np.concatenate([[0], np.cumsum(data.record_lengths)]).astype(np.int64))
+    save("tf_indptr", data.tf_indptr.astype(np.int64))
+    save("tf_terms", data.tf_terms.astype(np.int32))
+    save("tf_counts", data.tf_counts.astype(np.int32))
+    save("doc_len", data.doc_len.astype(np.int64))
+    full = {**manifest, "format": FORMAT, "k1": k1, "b": b, "chunks": data.size, "vocabulary": len(data.vocab),
+            "reused_rows": data.reused_rows}
+    (folder / MANIFEST).write_text(json.dumps(full, indent=1), encoding="utf-8")
+    _sync_tree(folder)
+
+
+def _sync_tree(folder: Path) -> None:
+    """Flush every file of `folder` and the folders themselves to disk."""
+    for path in sorted(folder.rglob("*")) + [folder]:
+        fd = os.open(path, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+def read_manifest(folder: Path) -> dict[str, Any] | None:
+    """A snapshot folder's manifest (None when missing or unreadable)."""
+    try:
+        return json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
+class IdColumn(Sequence[str]):
+    """The chunk ids of a snapshot, decoded on access from the mapped array."""
+
+    def __init__(self, raw: np.ndarray) -> None:
+        self.raw = raw
+
+    def __len__(self) -> int:
+        return len(self.raw)
+
+    def __getitem__(self, i):  # noqa: ANN001, ANN204 - int -> str (slices -> list)
+        if isinstance(i, slice):
+            return [bytes(x).decode("utf-8") for x in self.raw[i]]
+        return bytes(self.raw[i]).decode("utf-8")
+
+    def __iter__(self) -> Iterator[str]:
+        for x in self.raw:
+            yield bytes(x).decode("utf-8")
+
+
+class Snapshot:
+    """A snapshot folder opened for reading: arrays memory-mapped, small tables in memory."""
+
+    def __init__(self, folder: Path) -> None:
+        import bm25s
+
+        logging.getLogger("bm25s").setLevel(max(logging.getLogger("bm25s").level, logging.WARNING))
+        self.folder = Path(folder)
+        manifest = read_manifest(self.folder)
+        if manifest is None or manifest.get("format") != FORMAT:
+            raise ValueError(f"{self.folder} is not a lexical snapshot of format {FORMAT}")
+        self.manifest = manifest
+        self.store_version = int(manifest["store_version"])
+        self.size = int(manifest["chunks"])
+
+        def load(name: str) -> np.ndarray:
+            return np.load(self.folder / f"{name}.npy", mmap_mode="r", allow_pickle=False)
+
+        self.bm25 = bm25s.BM25.load(str(self.folder / "bm25"), mmap=True)
+        self.vocab: dict[str, int] = self.bm25.vocab_dict
+        self._indptr = self.bm25.scores["indptr"]
+        self._id_raw = load("ids")
+        self.ids = IdColumn(self._id_raw)
+        self._id_order = load("id_order")
+        self.day = load("day")
+        self.month = load("month")
+        self.dom = load("dom")
+        self.chunk_index = load("chunk_index")
+        tables = json.loads((self.folder / "tables.json").read_text(encoding="utf-8"))
+        self.kinds: list[str] = tables["kinds"]
+        self.sources: list[str] = tables["sources"]
+        self.docs: list[str] = tables["docs"]
+        # per-row strings as object arrays pointing at the few table strings (8 bytes a row)
+        self.kind = np.asarray(self.kinds, dtype=object)[load("kind")] if self.size else np.zeros(0, dtype=object)
+        self.source = np.asarray(self.sources, dtype=object)[load("source")] if self.size else np.zeros(0, dtype=object)
+        self._doc_codes = load("doc")
+        self._doc_lookup = {d: i for i, d in enumerate(self.docs)}
+        self._doc_rows = load("doc_rows")
+        self._doc_ptr = load("doc_ptr")
+        self._offsets = load("record_offsets")
+        with open(self.folder / "records.bin", "rb") as f:
+            self.records = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) if self._offsets[-1] else b""
+
+    # --- searching -------------------------------------------------------------------
+    def scores(self, query_terms: Sequence[str]) -> np.ndarray:
+        """BM25 score of every chunk for the query terms (zeros when none is known)."""
+        ids = [self.vocab[t] for t in query_terms if t in self.vocab]
+        if not ids or not self.size:
+            return np.zeros(self.size, dtype=np.float64)
+        return np.asarray(self.bm25.get_scores(ids), dtype=np.float64)
+
+    def df(self, term: str) -> int:
+        """Number of chunks holding `term`."""
+        i = self.vocab.get(term)
+        return int(self._indptr[i + 1] - self._indptr[i]) if i is not None else 0
+
+    def position(self, chunk_id: str) -> int | None:
+        """The row of a chunk id (None when not in the snapshot)."""
+        if not self.size:
+            return None
+        key = chunk_id.encode("utf-8")
+        if len(key) > self._id_raw.dtype.itemsize:
+            return None
+        at = int(np.searchsorted(self._id_raw, key, sorter=self._id_order))
+        if at < self.size:
+            row = int(self._id_order[at])
+            if bytes(self._id_raw[row]) == key:
+                return row
+        return None
+
+    # --- rows ------------------------------------------------------------------------
+    def record(self, i: int) -> tuple[str, str, dict]:
+        """(chunk id, text, metadata) of row `i`, from the mapped records file."""
+        text, meta = json.loads(self.records[int(self._offsets[i]):int(self._offsets[i + 1])])
+        return self.ids[i], text, meta
+
+    def document_rows(self, doc_id: str) -> np.ndarray:
+        """The rows of one document, in chunk order."""
+        code = self._doc_lookup.get(doc_id)
+        if code is None:
+            return np.zeros(0, dtype=np.int64)
+        return np.asarray(self._doc_rows[self._doc_ptr[code]:self._doc_ptr[code + 1]])
+
+    @property
+    def doc(self) -> np.ndarray:
+        """Each row's document id (object array, built on first use)."""
+        cached = self.__dict__.get("_doc")
+        if cached is None:
+            cached = self.__dict__["_doc"] = (np.asarray(self.docs, dtype=object)[self._doc_codes] if self.size
+                                              else np.zeros(0, dtype=object))
+        return cached
+
+    # --- what the next build reuses (`build.PreviousRows`) --------------------------------
+    @property
+    def vocab_list(self) -> list[str]:
+        """Terms by id."""
+        out = [""] * len(self.vocab)
+        for term, i in self.vocab.items():
+            out[i] = term
+        return out
+
+    def previous_rows(self) -> "_Previous":
+        """This snapshot's rows as `build.update` takes them."""
+        return _Previous(self)
+
+    def close(self) -> None:
+        """Unmap the records file (the arrays go when the object is dropped)."""
+        if isinstance(self.records, mmap.mmap):
+            self.records.close()
+
+
+class _Previous:
+    def __init__(self, snap: Snapshot) -> None:
+        load = lambda name: np.load(snap.folder / f"{name}.npy", mmap_mode="r")  # noqa: E731
+        self.ids = list(snap.ids)
+        self.vocab = snap.vocab_list
+        self.tf_indptr, self.tf_terms, self.tf_counts = load("tf_indptr"), load("tf_terms"), load("tf_counts")
+        self.doc_len = load("doc_len")
+        self.day, self.chunk_index = snap.day, snap.chunk_index
+        self.kind, self.source, self.doc = snap.kind, snap.source, snap.doc
+        self.records, self.record_offsets = snap.records, snap._offsets

@@ -58,12 +58,15 @@ def local_model_folder(path: str) -> Path:
     folder = Path(path)
     if folder.is_dir():
         return folder
-    try:
-        from huggingface_hub import snapshot_download
+    try:  # only ever looks in the local cache; nothing is downloaded
+        from huggingface_hub import try_to_load_from_cache
 
-        return Path(snapshot_download(path, local_files_only=True))
+        cached = try_to_load_from_cache(path, "modules.json")
     except Exception:  # noqa: BLE001 - any failure means "not available offline"
-        raise UnsupportedModel(f"{path!r} is not a local folder nor in the Hugging Face cache") from None
+        cached = None
+    if not isinstance(cached, str):
+        raise UnsupportedModel(f"{path!r} is not a local folder nor in the Hugging Face cache")
+    return Path(cached).parent
 
 
 def read_model_info(folder: Path) -> ModelInfo:

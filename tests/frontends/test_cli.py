@@ -84,4 +84,4 @@ def test_ask_batch_reads_stdin_and_prints_json_lines_in_order(sample_store, monk
     assert first["found"] and "£58m" in first["answer"] and len(first["passages"]) <= 3
     assert {"text", "title", "source", "published", "kind", "doc_id", "score", "ranks"} <= set(first["passages"][0])
     assert set(failed) == {"question", "error"} and "error id" in failed["error"]
-    assert refused["found"] is False and "Traceback" not in result.output
+    assert refused["found"] is False and "Traceback" not in result.stdout

@@ -50,15 +50,20 @@ class SeedReading:
 
     def _read_seed(self, seed: str) -> _SeedRead:
         read = _SeedRead(seed)
+        self._read_reporting(seed, seed, read, depth=0, visited=set(), direct=True)
+        return read
+
+    def _read_reporting(self, url: str, seed: str, read: _SeedRead, *, depth: int, visited: set[str],
+                        direct: bool) -> None:
+        """`_read`, with a failure reported for `url` (and the seed's listing marked incomplete)."""
         try:
-            self._read(seed, seed, read, depth=0, visited=set(), direct=True)
+            self._read(url, seed, read, depth=depth, visited=visited, direct=direct)
         except FetchError as exc:
             read.complete = False
-            self._fetch_error(seed, exc)
+            self._fetch_error(url, exc)
         except ListingError as exc:
             read.complete = False
-            self._fail(seed, str(exc))
-        return read
+            self._fail(url, str(exc))
 
     def _read(self, url: str, seed: str, read: _SeedRead, *, depth: int, visited: set[str], direct: bool) -> None:
         """Read one seed or listed sitemap: pages go to `read.listed` (or a direct page to `read.page`)."""
@@ -107,14 +112,7 @@ class SeedReading:
                     continue
                 if child in visited or depth + 1 > self.config.max_sitemap_depth:
                     continue
-                try:
-                    self._read(child, seed, read, depth=depth + 1, visited=visited, direct=False)
-                except FetchError as exc:
-                    read.complete = False
-                    self._fetch_error(child, exc)
-                except ListingError as exc:
-                    read.complete = False
-                    self._fail(child, str(exc))
+                self._read_reporting(child, seed, read, depth=depth + 1, visited=visited, direct=False)
             return
         for entry_url, date in entries:
             if not entry_url.lower().startswith(("http://", "https://")):
@@ -140,14 +138,7 @@ class SeedReading:
         for url in found[:5]:
             if url in visited:
                 continue
-            try:
-                self._read(url, seed, read, depth=1, visited=visited, direct=False)
-            except FetchError as exc:
-                read.complete = False
-                self._fetch_error(url, exc)
-            except ListingError as exc:
-                read.complete = False
-                self._fail(url, str(exc))
+            self._read_reporting(url, seed, read, depth=1, visited=visited, direct=False)
 
 
 def _display(url: str) -> str:

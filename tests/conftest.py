@@ -123,3 +123,17 @@ def loopback_http(handler) -> Iterator[str]:  # noqa: ANN001 - a BaseHTTPRequest
     finally:
         server.shutdown()
         server.server_close()
+
+
+def send_chat_completion(handler, model: str, content: str) -> None:  # noqa: ANN001 - BaseHTTPRequestHandler
+    """Answer an OpenAI chat-completions request with `content` (what a fake endpoint sends)."""
+    reply = {"id": "c1", "object": "chat.completion", "created": 0, "model": model,
+             "choices": [{"index": 0, "message": {"role": "assistant", "content": content},
+                          "finish_reason": "stop"}],
+             "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2}}
+    data = json.dumps(reply).encode()
+    handler.send_response(200)
+    handler.send_header("Content-Type", "application/json")
+    handler.send_header("Content-Length", str(len(data)))
+    handler.end_headers()
+    handler.wfile.write(data)

@@ -13,7 +13,7 @@ from langchain_core.messages import AIMessage
 from bot.answering import Evidence, ExtractiveAnswerer, Gate
 from bot.answering.gate import gated_answer
 from bot.answering.llm import LLMAnswerer, build_messages, make_chat_model, validate_citations
-from tests.conftest import loopback_http
+from tests.conftest import loopback_http, send_chat_completion
 from vectorstore.passage import Passage
 
 
@@ -105,16 +105,7 @@ class _OpenAIHandler(BaseHTTPRequestHandler):
                 self.wfile.write(f"data: {json.dumps(chunk)}\n\n".encode())
             self.wfile.write(b"data: [DONE]\n\n")
             return
-        reply = {"id": "c1", "object": "chat.completion", "created": 0, "model": body["model"],
-                 "choices": [{"index": 0, "message": {"role": "assistant", "content": content},
-                              "finish_reason": "stop"}],
-                 "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2}}
-        data = json.dumps(reply).encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
+        send_chat_completion(self, body["model"], content)
 
 
 @pytest.fixture

@@ -16,7 +16,7 @@ import vectorstore.store
 from bot.answer import Answer
 from bot.evaluation.answers import gold_in_answer, judge, score_answers, verdict_first
 from bot.frontends.cli import app
-from tests.conftest import loopback_http
+from tests.conftest import loopback_http, send_chat_completion
 
 ARTICLES = [
     {"title": "Acme Dynamics buys robotics startup Kinetica", "source": "The Verge", "author": "A. Writer",
@@ -63,16 +63,7 @@ class _GoldModel(BaseHTTPRequestHandler):
         gold = GOLD.get(question, "")
         content = "NOT_FOUND" if gold.startswith("Insufficient") else (
             f"{gold} — the coverage says so [1]." if gold in ("Yes", "No") else f"It was {gold} [1].")
-        reply = {"id": "x", "object": "chat.completion", "created": 0, "model": body["model"],
-                 "choices": [{"index": 0, "message": {"role": "assistant", "content": content},
-                              "finish_reason": "stop"}],
-                 "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2}}
-        data = json.dumps(reply).encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
+        send_chat_completion(self, body["model"], content)
 
 
 @pytest.fixture

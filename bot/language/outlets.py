@@ -112,6 +112,17 @@ class OutletNames:
                 found.setdefault(source, m.start())
         return list(found.items())
 
+    def all_mention_spans(self, text: str) -> list[tuple[str, int]]:
+        """(outlet, offset) for every mention of the store's outlets in a text, in order
+        (an outlet named twice appears twice)."""
+        found: list[tuple[str, int]] = []
+        if self._rx is None:
+            return found
+        for m in self._rx.finditer(text):
+            if m.group(0) != m.group(0).lower():
+                found.extend((source, m.start()) for source in sorted(self.aliases[m.group(0).lower()]))
+        return found
+
     def resolve(self, wanted: Iterable[str]) -> list[str]:
         """Outlet names as stored, for names typed by users (case-insensitive, aliases allowed)."""
         out: list[str] = []

@@ -33,10 +33,17 @@ class QuestionPart:
     position: int = 0  # where the part's anchor appears in the question
 
 
-def _segments(question: str) -> list[tuple[int, int]]:
-    """(start, end) of the question's segments between part breaks."""
+_COMMA = re.compile(r",(?!\s*\d{4})\s*")
+
+
+def _segments(question: str, commas: bool = False) -> list[tuple[int, int]]:
+    """(start, end) of the question's segments between part breaks (and commas, with `commas`)."""
     spans, start = [], 0
-    for m in _PART_BREAK.finditer(question):
+    breaks = sorted(list(_PART_BREAK.finditer(question)) + (list(_COMMA.finditer(question)) if commas else []),
+                    key=lambda m: m.start())
+    for m in breaks:
+        if m.start() < start:
+            continue
         if m.start() > start:
             spans.append((start, m.start()))
         start = m.end()
@@ -57,15 +64,21 @@ def _segment_text(question: str, position: int, segments: list[tuple[int, int]],
 
 
 def question_parts(question: str, outlets: OutletNames) -> list[QuestionPart]:
-    """One part per distinct outlet and per distinct date the question names, in the
-    question's order; an empty list when it names fewer than two (nothing to split)."""
+    """One part per outlet mention and per distinct date the question names, in the
+    question's order; an empty list when it names fewer than two (nothing to split).
+
+    An outlet named again with another clause ("… as reported by TechCrunch, persuaded …
+    as noted by Fortune, and is accused … as covered by TechCrunch") is a part again, with
+    that clause (commas count as breaks here): the same outlet often holds two facts.
+    """
     segments = _segments(question)
+    clauses = _segments(question, commas=True)
     anchors: list[QuestionPart] = []
-    for outlet, position in outlets.mention_spans(question):
-        if all(a.outlet != outlet for a in anchors):
-            anchors.append(QuestionPart(_segment_text(question, position, segments, outlets), outlet=outlet,
-                                        position=position))
-    named = [a.outlet for a in anchors]
+    for outlet, position in outlets.all_mention_spans(question):
+        text = _segment_text(question, position, clauses, outlets)
+        if all(a.outlet != outlet or a.text != text for a in anchors):
+            anchors.append(QuestionPart(text, outlet=outlet, position=position))
+    named = list(dict.fromkeys(a.outlet for a in anchors))
     dates = find_date_spans(question)
     if len({d for d, _ in dates}) < 2:
         dates = []  # one date is not a part of its own (the date boost weighs it)

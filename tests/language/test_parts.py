@@ -55,3 +55,13 @@ def test_merge_gives_each_part_a_slot_after_the_lead():
     merged = merge_parts(main, [[_p("x"), _p("y")], [_p("b"), _p("z")]], k=6, lead=1, slots=2)
     assert [p.chunk_id for p in merged] == ["a", "x", "b", "y", "z", "c"]
     assert [p.ranks["fused"] for p in merged] == [1, 2, 3, 4, 5, 6]
+
+
+def test_an_outlet_named_again_with_another_clause_is_a_part_again():
+    q = ("Who is the individual facing a criminal trial as reported by TechCrunch, persuaded a former colleague "
+         "to join him as noted by Fortune, and is accused of fraud for personal gain as covered by TechCrunch?")
+    parts = question_parts(q, OUTLETS)
+    assert [p.outlet for p in parts] == ["TechCrunch", "Fortune", "TechCrunch"]
+    assert "criminal trial" in parts[0].text and "fraud" not in parts[0].text
+    assert "former colleague" in parts[1].text
+    assert "accused of fraud" in parts[2].text and "criminal trial" not in parts[2].text

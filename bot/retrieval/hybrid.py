@@ -146,8 +146,11 @@ class HybridRetriever:
     def answer_feedback(self, query: str, found: list[Passage]) -> str | None:
         """For a who/which question, the name its best passages most support ("Valve",
         "Sam Bankman-Fried"): the second search adds it, since the facts of each article
-        about that entity name it while the question only describes it."""
-        return likely_answer(query, [(p.text, 1.0 / r) for r, p in enumerate(found, start=1)], self.index().sources)
+        about that entity name it while the question only describes it. None unless the
+        best passage writes the name."""
+        name = likely_answer(query, [(p.text, 1.0 / r) for r, p in enumerate(found, start=1)], self.index().sources)
+        # a name the best passage never writes would pull the question towards another story
+        return name if name and name.split()[-1] in found[0].text else None
 
     def ranked(self, query: str, k: int = 10, filters: SearchFilters | None = None, *,
                dense: bool | None = None) -> list[Passage]:

@@ -59,3 +59,11 @@ def test_without_feedback_the_descriptive_words_win(retriever):
     plain = HybridRetriever(retriever.store, dense="never", answer_feedback=False)
     gazette = [p.title for p in plain.search(QUESTION, k=3) if p.source == "Northshire Gazette"]
     assert gazette[0] == "Electric vans for the council fleet"
+
+
+def test_a_name_the_best_passage_does_not_write_is_not_used(retriever):
+    found = retriever.ranked(QUESTION, 3)
+    fleet = [p for p in found if p.title == "Electric vans for the council fleet"]
+    others = [p for p in found if p.title != "Electric vans for the council fleet"]
+    assert fleet and retriever.answer_feedback(QUESTION, others + fleet) == "Brightwell Motors"
+    assert retriever.answer_feedback(QUESTION, fleet + others) is None

@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
-from .dates import MentionedDate, find_date_spans
+from .dates import MONTH_NAMES, MentionedDate, find_date_spans
 from .outlets import OutletNames
 from .terms import question_terms
 
@@ -52,14 +53,23 @@ def _segments(question: str, commas: bool = False) -> list[tuple[int, int]]:
     return spans
 
 
+@lru_cache(maxsize=1)
+def _framing_terms() -> frozenset[str]:
+    """Terms that place a report rather than say what it is about ("the report published on
+    October 28"): a segment of only these is not a part's text of its own."""
+    return frozenset(question_terms(" ".join(MONTH_NAMES) + " report reported reports article articles published "
+                                    "story piece coverage subsequent later earlier previous"))
+
+
 def _segment_text(question: str, position: int, segments: list[tuple[int, int]], outlets: OutletNames) -> str:
     """The segment holding `position`, or the whole question when that segment says too
     little besides naming outlets ("covered by Fortune and The Verge")."""
     for start, end in segments:
         if start <= position < end:
             text = question[start:end].strip()
-            names = {t for o in outlets.mentioned_in(text) for t in question_terms(o)}
-            return text if len(set(question_terms(text)) - names) >= MIN_PART_TERMS else question
+            names = {t for o in outlets.mentioned_in(text) for t in question_terms(o)} | _framing_terms()
+            content = {t for t in question_terms(text) if not t.isdigit()} - names
+            return text if len(content) >= MIN_PART_TERMS else question
     return question
 
 

@@ -65,3 +65,12 @@ def test_an_outlet_named_again_with_another_clause_is_a_part_again():
     assert "criminal trial" in parts[0].text and "fraud" not in parts[0].text
     assert "former colleague" in parts[1].text
     assert "accused of fraud" in parts[2].text and "criminal trial" not in parts[2].text
+
+
+def test_a_segment_that_only_places_the_report_takes_the_whole_question():
+    q = ("Was the narrative about the exchange's management consistent between the TechCrunch report published "
+         "on October 7, 2023, and The Verge report published on October 28, 2023?")
+    parts = question_parts(q, OUTLETS)
+    assert [(p.outlet, p.date) for p in parts] == [("TechCrunch", (2023, 10, 7)), ("The Verge", (2023, 10, 28))]
+    assert "management" in parts[0].text and "Verge" not in parts[0].text
+    assert parts[1].text == q  # "The Verge report published on October 28, 2023" says nothing to search for

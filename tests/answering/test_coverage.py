@@ -84,3 +84,16 @@ def test_a_single_fact_question_stays_short():
                 _p("b", "Pulse", "The winter access fund opened to practices in October.")]
     answer = gated_answer(Gate(), ExtractiveAnswerer(), "How much is the winter access fund?", Evidence(passages))
     assert answer.found and "£58m" in answer.answer and "Pulse, " not in answer.answer
+
+
+def test_the_first_articles_may_add_a_sentence_that_says_more():
+    from bot.answering.coverage import more_of_each
+
+    quotable = [_p("a", "X", "x"), _p("b", "Y", "y"), _p("c", "Z", "z")]
+    scored = [_s("a one", 0, 1.0), _s("b one", 1, 0.9), _s("c one", 2, 0.8), _s("a two", 0, 0.5),
+              _s("b two", 1, 0.2), _s("c two", 2, 0.7), _s("a one", 0, 0.4)]
+    chosen = [scored[0], scored[1], scored[2]]
+    out = more_of_each(scored, quotable, chosen, CoverageConfig(per_article=2, second_ratio=0.3, more_articles=2))
+    # "b two" scores under 0.3 of "b one"; "c" is the third article
+    assert [s.text for s in out] == ["a one", "a two", "b one", "c one"]
+    assert more_of_each(scored, quotable, chosen, CoverageConfig(per_article=1)) == chosen

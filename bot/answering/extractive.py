@@ -38,6 +38,7 @@ class ExtractiveConfig:
     coverage: CoverageConfig | None = field(default_factory=CoverageConfig)
 
 
+SIBLING_NAME_WEIGHT = 0.3  # a name in the rest of the top article counts this much (a retrieved passage 1 to 0.5)
 LEAD_PASSAGES = 3  # a who/which answer's name must be written by a quoted article or one of the best this many
 
 
@@ -90,8 +91,9 @@ class ExtractiveAnswerer:
                               citations.number(s.passage_index), self.config.max_quote_chars,
                               dated=id(s) in dated)
                  for s in chosen]
-        lead = likely_answer(question, [(f"{p.title}. {p.text}", 1.0 / (1.0 + 0.1 * i)) for i, p in enumerate(passages)],
-                             exclude=evidence.outlets)
+        texts = [(f"{p.title}. {p.text}", 1.0 / (1.0 + 0.1 * i)) for i, p in enumerate(passages)]
+        texts += [(p.text, SIBLING_NAME_WEIGHT) for p in extra]  # the rest of the top article
+        lead = likely_answer(question, texts, exclude=evidence.outlets)
         if lead:  # only a name that the quoted passages, or the best few, write
             quoted_docs = {quotable[s.passage_index].doc_id for s in chosen}
             near = [s.passage_index for s in chosen] + [i for i, p in enumerate(quotable) if p.doc_id in quoted_docs]

@@ -66,9 +66,21 @@ def has_answer_type(sentence: str, wanted: str | None) -> bool:
     return wanted is None or bool(_IN_TEXT[wanted].search(sentence))
 
 
+# "Who's the secretary who commented on ...?", "the academic who commented": a person in the
+# reporting who spoke, not readers
+_SOMEONE_COMMENTED = re.compile(r"\bwho (?:has |had )?(?:commented|comments|complained|reacted)\b", re.I)
+_READERS_NAMED = re.compile(r"\b(readers?|commenters?|comments section|in the comments|views? of gps|"
+                            r"gps (?:say|said|think|thought|feel|felt))\b", re.I)
+
+
 def asks_about_readers(question: str) -> bool:
-    """True when the question asks what readers (commenters) said or think."""
-    return bool(READERS_QUESTION.search(question))
+    """True when the question asks what readers (commenters) said or think ("who commented"
+    asks for a person in the reporting, unless readers or commenters are named too)."""
+    if not READERS_QUESTION.search(question):
+        return False
+    if _SOMEONE_COMMENTED.search(question) and not _READERS_NAMED.search(question):
+        return bool(READERS_QUESTION.search(_SOMEONE_COMMENTED.sub(" ", question)))
+    return True
 
 
 _NAME = re.compile(r"\b[A-Z][a-z]+(?:[A-Z][a-z]+|['’][A-Z][a-z]+)*(?:\s+[A-Z][a-z]+(?:[A-Z][a-z]+|['’][A-Z][a-z]+)*)*")

@@ -106,3 +106,13 @@ def test_an_unreadable_lexicon_is_a_clear_error(tmp_path):
     bad.write_text("[money\n")
     with pytest.raises(ValueError, match="cannot read the lexicon"):
         load_lexicon(str(bad))
+
+
+def test_someone_who_commented_is_not_a_question_about_readers():
+    from bot.language.questions import asks_about_readers
+
+    assert not asks_about_readers("Who's the LMC medical secretary who commented on the closure?")
+    assert not asks_about_readers("Which university is the academic who commented on the survey from?")
+    assert asks_about_readers("What did readers say about the winter access fund?")
+    assert asks_about_readers("Did any GPs complain that the expansion left older doctors out?")
+    assert asks_about_readers("Who commented on the fund in the comments?")

@@ -14,7 +14,7 @@ from ..answer import Answer, Citation
 from ..language.dates import MentionedDate, near_date
 from ..language.entities import likely_answer
 from ..language.lexicon import Lexicon, load_lexicon
-from ..language.parts import QuestionPart
+from ..language.parts import QuestionPart, clause_questions
 from ..language.questions import asks_about_readers, question_names
 from ..language.terms import question_terms
 from .base import Evidence
@@ -36,6 +36,7 @@ class ExtractiveConfig:
     corpus_idf: bool = False
     # A question that spans several articles quotes the best sentence of each (None: off).
     coverage: CoverageConfig | None = field(default_factory=CoverageConfig)
+    clause_quotes: bool = True  # a compound question ("How many …, and how did …?") gets a quote per question
 
 
 SIBLING_NAME_WEIGHT = 0.3  # a name in the rest of the top article counts this much (a retrieved passage 1 to 0.5)
@@ -70,6 +71,8 @@ class ExtractiveAnswerer:
         off_focus = off_focus_docs(question, quotable, self.lexicon) if self.config.focus_on_names else set()
         focused = [s for s in scored if quotable[s.passage_index].doc_id not in off_focus]
         by_part = self.part_quotes(evidence.parts, passages)
+        if not by_part and self.config.clause_quotes:  # "How many …, and how did … describe it?"
+            by_part = self.clause_quotes(clause_questions(question), passages, extra, idf)
         several = self.config.coverage is not None and spans_several(question, evidence.named_outlets,
                                                                      evidence.parts)
         if several:  # one quote per part, then the best sentence of each further relevant article
@@ -116,6 +119,23 @@ class ExtractiveAnswerer:
             for s in self.scorer.score(part.text, [passages[i] for i in pool]):
                 if not any(similar(s.text, c.text) for c in chosen):
                     s.passage_index = pool[s.passage_index]
+                    chosen.append(s)
+                    break
+        return chosen
+
+    def clause_quotes(self, clauses: Sequence[str], passages: Sequence[Passage], extra: Sequence[Passage],
+                      idf: IdfFn | None = None) -> list[ScoredSentence]:
+        """The best sentence for each question a compound question asks, in its order, each
+        scored as a question of its own (its own kind of answer, its own names to focus on);
+        indexes are passages + extra."""
+        chosen: list[ScoredSentence] = []
+        quotable = list(passages) + list(extra)
+        for clause in clauses:
+            off_focus = off_focus_docs(clause, quotable, self.lexicon) if self.config.focus_on_names else set()
+            for s in self.scorer.score(clause, passages, extra, idf=idf):
+                if quotable[s.passage_index].doc_id in off_focus or s.text == quotable[s.passage_index].title:
+                    continue
+                if not any(similar(s.text, c.text) for c in chosen):
                     chosen.append(s)
                     break
         return chosen

@@ -47,9 +47,15 @@ def _money_question(domain_nouns: tuple[str, ...]) -> re.Pattern[str]:
     return re.compile(rf"\bhow much\b.*\b({nouns})\b|\b(what|which) (fee|price|rate|salary)\b", re.I)
 
 
+# "When the deal was announced, what uplift …": a leading when-clause sets the time, the question follows
+_WHEN_CLAUSE = re.compile(r"^\s*when\b[^,?]*,\s*(?=(?:\w+\s+){0,2}?(?:what|how|which|who|where|why)\b)", re.I)
+
+
 def answer_type(question: str, lexicon: Lexicon | None = None) -> str | None:
-    """What kind of answer the question wants: money, quantity, date, frequency, or None."""
+    """What kind of answer the question wants: money, quantity, date, frequency, or None (a
+    leading "When …," clause only sets the time of the question that follows it)."""
     lexicon = lexicon or load_lexicon()
+    question = _WHEN_CLAUSE.sub("", question)
     if _OFTEN_Q.search(question):
         return "frequency"
     if _money_question(lexicon.money_nouns).search(question):

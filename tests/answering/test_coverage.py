@@ -97,3 +97,17 @@ def test_the_first_articles_may_add_a_sentence_that_says_more():
     # "b two" scores under 0.3 of "b one"; "c" is the third article
     assert [s.text for s in out] == ["a one", "a two", "b one", "c one"]
     assert more_of_each(scored, quotable, chosen, CoverageConfig(per_article=1)) == chosen
+
+
+def test_a_compound_question_gets_a_quote_for_each_question():
+    question = ("How many patients lose their practice when the surgery closes, and how did the GP proposing "
+                "the motion describe that closure?")
+    passages = [
+        _p("k", "Pulse", "Harrow Lane Surgery will close in June, leaving 9,400 patients to re-register. "
+                         "The building will be sold.", published="2025-04-08"),
+        _p("m", "Pulse", "Proposing the motion, Dr Rourke described the closure as a warning of what is coming "
+                         "to every market town.", published="2025-05-16"),
+    ]
+    answer = gated_answer(Gate(), ExtractiveAnswerer(), question, Evidence(passages))
+    assert answer.found and "9,400" in answer.answer and "every market town" in answer.answer
+    assert answer.answer.index("9,400") < answer.answer.index("every market town")  # the question's order

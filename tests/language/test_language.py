@@ -116,3 +116,11 @@ def test_someone_who_commented_is_not_a_question_about_readers():
     assert asks_about_readers("What did readers say about the winter access fund?")
     assert asks_about_readers("Did any GPs complain that the expansion left older doctors out?")
     assert asks_about_readers("Who commented on the fund in the comments?")
+
+
+def test_a_leading_when_clause_only_sets_the_time():
+    from bot.language.questions import answer_type
+
+    assert answer_type("When the 4.7% deal was announced, what uplift did GPC say practices needed?") is None
+    assert answer_type("When the fund first opened, how big was the total pot?") == "quantity"
+    assert answer_type("When does Harrow Lane Surgery close?") == "date"

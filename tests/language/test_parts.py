@@ -55,3 +55,15 @@ def test_merge_gives_each_part_a_slot_after_the_lead():
     merged = merge_parts(main, [[_p("x"), _p("y")], [_p("b"), _p("z")]], k=6, lead=1, slots=2)
     assert [p.chunk_id for p in merged] == ["a", "x", "b", "y", "z", "c"]
     assert [p.ranks["fused"] for p in merged] == [1, 2, 3, 4, 5, 6]
+
+
+def test_a_compound_question_asks_each_of_its_questions():
+    from bot.language.parts import clause_questions
+
+    q = ("How many patients lose their practice when Kettlebridge's surgery closes, and how did the GP "
+         "proposing the contract rejection describe that closure?")
+    assert clause_questions(q) == ["How many patients lose their practice when Kettlebridge's surgery closes",
+                                   "how did the GP proposing the contract rejection describe that closure"]
+    assert clause_questions("How much is the winter access fund?") == []
+    assert clause_questions("Who founded FTX, and is accused of fraud?") == []  # not a second question
+    assert clause_questions("How much is the fund, and what for?") == []  # too short to stand alone

@@ -83,7 +83,8 @@ class AnswerChain:
                   options: AskOptions) -> Evidence:
         outlets = self.retriever.index().outlets
         return Evidence(passages=passages, siblings=siblings, context=options.context,
-                        parts=question_parts(question, outlets), outlets=outlets.sources)
+                        parts=question_parts(question, outlets), outlets=outlets.sources,
+                        named_outlets=outlets.mentioned_in(question))
 
     def ask(self, question: str, options: AskOptions | None = None) -> Answer:
         """Answer one question."""

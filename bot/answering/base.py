@@ -18,7 +18,8 @@ class Evidence:
     `passages` were retrieved and decided that the coverage answers (the gate looked at
     them); `siblings` are more chunks of the retrieved articles, quotable but not deciding;
     `context` is the earlier question and answer of a follow-up; `parts` are the question's
-    parts when it names several outlets or dates; `outlets` are the store's outlet names.
+    parts when it names several outlets or dates; `outlets` are the store's outlet names, and
+    `named_outlets` those the question names, in the question's order.
     """
 
     passages: list[Passage]
@@ -26,6 +27,7 @@ class Evidence:
     context: str = ""
     parts: list[QuestionPart] = field(default_factory=list)
     outlets: list[str] = field(default_factory=list)
+    named_outlets: list[str] = field(default_factory=list)  # the store's outlets the question names, in order
 
 
 @runtime_checkable

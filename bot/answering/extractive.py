@@ -5,7 +5,7 @@ answer the question, each cited [n]. Whether to answer at all is the gate's deci
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Iterator, Sequence
 
 from vectorstore.passage import Passage
@@ -14,10 +14,11 @@ from ..answer import Answer, Citation
 from ..language.dates import MentionedDate, near_date
 from ..language.entities import likely_answer
 from ..language.lexicon import Lexicon, load_lexicon
-from ..language.parts import QuestionPart
-from ..language.questions import question_names
+from ..language.parts import QuestionPart, clause_questions
+from ..language.questions import asks_about_readers, question_names
 from ..language.terms import question_terms
 from .base import Evidence
+from .coverage import CoverageConfig, article_quotes, in_question_order, more_of_each, spans_several
 from .gate import mentions
 from .quotes import render_quote
 from .sentences import IdfFn, ScoredSentence, SentenceScorer, similar
@@ -33,8 +34,12 @@ class ExtractiveConfig:
     # Weigh question terms by the corpus IDF when scoring sentences (else by the candidates').
     # Measured: the QA file 47 -> 45 of 52 with it, MultiHop refusals unchanged; so off.
     corpus_idf: bool = False
+    # A question that spans several articles quotes the best sentence of each (None: off).
+    coverage: CoverageConfig | None = field(default_factory=CoverageConfig)
+    clause_quotes: bool = True  # a compound question ("How many …, and how did …?") gets a quote per question
 
 
+SIBLING_NAME_WEIGHT = 0.3  # a name in the rest of the top article counts this much (a retrieved passage 1 to 0.5)
 LEAD_PASSAGES = 3  # a who/which answer's name must be written by a quoted article or one of the best this many
 
 
@@ -54,7 +59,9 @@ class ExtractiveAnswerer:
         """Quote the best sentences with [n] citations (the gate has decided the coverage answers).
 
         A multi-part question gets one quote per part first (its outlet and date named), in
-        the question's order; a who/which question is led by the name the passages support."""
+        the question's order; a question spanning several articles then gets the best sentence
+        of each further relevant article (`coverage`), outlet and date named; a who/which
+        question is led by the name the passages support."""
         passages = list(evidence.passages)
         extra = list(evidence.siblings)
         idf = self.corpus_idf if self.config.corpus_idf and self.corpus_idf is not None else None
@@ -64,18 +71,32 @@ class ExtractiveAnswerer:
         off_focus = off_focus_docs(question, quotable, self.lexicon) if self.config.focus_on_names else set()
         focused = [s for s in scored if quotable[s.passage_index].doc_id not in off_focus]
         by_part = self.part_quotes(evidence.parts, passages)
-        chosen = by_part + [s for s in self.scorer.select(focused or scored, question)
-                            if not any(s.text == c.text for c in by_part)]
-        chosen = chosen[:max(self.scorer.config.max_sentences, len(by_part))]
+        if not by_part and self.config.clause_quotes:  # "How many …, and how did … describe it?"
+            by_part = self.clause_quotes(clause_questions(question), passages, extra, idf)
+        several = self.config.coverage is not None and spans_several(question, evidence.named_outlets,
+                                                                     evidence.parts)
+        if several:  # one quote per part, then the best sentence of each further relevant article
+            cov = self.config.coverage
+            ranked = focused or scored
+            first = by_part or self.scorer.select(ranked, question)  # no parts: the best sentences lead
+            chosen = first + article_quotes(ranked, quotable, first, evidence.named_outlets, cov,
+                                           comments=asks_about_readers(question))
+            chosen = more_of_each(ranked, quotable, in_question_order(chosen, quotable, evidence.named_outlets), cov)
+        else:
+            chosen = by_part + [s for s in self.scorer.select(focused or scored, question)
+                                if not any(s.text == c.text for c in by_part)]
+            chosen = chosen[:max(self.scorer.config.max_sentences, len(by_part))]
         if not chosen:
             return Answer.not_found(question, passages=passages, answerer=self.name)
         citations = Citations(quotable)
+        dated = {id(s) for s in (chosen if several else by_part)}
         parts = [render_quote(self._with_follower(s, chosen), quotable[s.passage_index],
                               citations.number(s.passage_index), self.config.max_quote_chars,
-                              dated=i < len(by_part))
-                 for i, s in enumerate(chosen)]
-        lead = likely_answer(question, [(f"{p.title}. {p.text}", 1.0 / (1.0 + 0.1 * i)) for i, p in enumerate(passages)],
-                             exclude=evidence.outlets)
+                              dated=id(s) in dated)
+                 for s in chosen]
+        texts = [(f"{p.title}. {p.text}", 1.0 / (1.0 + 0.1 * i)) for i, p in enumerate(passages)]
+        texts += [(p.text, SIBLING_NAME_WEIGHT) for p in extra]  # the rest of the top article
+        lead = likely_answer(question, texts, exclude=evidence.outlets)
         if lead:  # only a name that the quoted passages, or the best few, write
             quoted_docs = {quotable[s.passage_index].doc_id for s in chosen}
             near = [s.passage_index for s in chosen] + [i for i, p in enumerate(quotable) if p.doc_id in quoted_docs]
@@ -98,6 +119,23 @@ class ExtractiveAnswerer:
             for s in self.scorer.score(part.text, [passages[i] for i in pool]):
                 if not any(similar(s.text, c.text) for c in chosen):
                     s.passage_index = pool[s.passage_index]
+                    chosen.append(s)
+                    break
+        return chosen
+
+    def clause_quotes(self, clauses: Sequence[str], passages: Sequence[Passage], extra: Sequence[Passage],
+                      idf: IdfFn | None = None) -> list[ScoredSentence]:
+        """The best sentence for each question a compound question asks, in its order, each
+        scored as a question of its own (its own kind of answer, its own names to focus on);
+        indexes are passages + extra."""
+        chosen: list[ScoredSentence] = []
+        quotable = list(passages) + list(extra)
+        for clause in clauses:
+            off_focus = off_focus_docs(clause, quotable, self.lexicon) if self.config.focus_on_names else set()
+            for s in self.scorer.score(clause, passages, extra, idf=idf):
+                if quotable[s.passage_index].doc_id in off_focus or s.text == quotable[s.passage_index].title:
+                    continue
+                if not any(similar(s.text, c.text) for c in chosen):
                     chosen.append(s)
                     break
         return chosen

@@ -107,3 +107,18 @@ def question_parts(question: str, outlets: OutletNames) -> list[QuestionPart]:
 
 def _segment_of(question: str, position: int, segments: list[tuple[int, int]]) -> str:
     return next((question[start:end] for start, end in segments if start <= position < end), question)
+
+
+# ", and how many …", "; what …": where a question asks a second question
+_NEXT_QUESTION = re.compile(r"\s*(?:,\s*and|;|\?)\s+(?=(?:how|what|when|who|which|where|why|whether)\b)", re.I)
+
+
+def clause_questions(question: str) -> list[str]:
+    """The questions a compound question asks, in order ("How many patients lose their
+    practice…, and how did the GP … describe that closure?" asks two); an empty list when
+    it asks one, or a piece has fewer than `MIN_PART_TERMS` content terms."""
+    pieces = [p.strip(" ,;?") for p in _NEXT_QUESTION.split(question)]
+    pieces = [p for p in pieces if p]
+    if len(pieces) < 2 or any(len(question_terms(p)) < MIN_PART_TERMS for p in pieces):
+        return []
+    return pieces

@@ -47,9 +47,15 @@ def _money_question(domain_nouns: tuple[str, ...]) -> re.Pattern[str]:
     return re.compile(rf"\bhow much\b.*\b({nouns})\b|\b(what|which) (fee|price|rate|salary)\b", re.I)
 
 
+# "When the deal was announced, what uplift …": a leading when-clause sets the time, the question follows
+_WHEN_CLAUSE = re.compile(r"^\s*when\b[^,?]*,\s*(?=(?:\w+\s+){0,2}?(?:what|how|which|who|where|why)\b)", re.I)
+
+
 def answer_type(question: str, lexicon: Lexicon | None = None) -> str | None:
-    """What kind of answer the question wants: money, quantity, date, frequency, or None."""
+    """What kind of answer the question wants: money, quantity, date, frequency, or None (a
+    leading "When …," clause only sets the time of the question that follows it)."""
     lexicon = lexicon or load_lexicon()
+    question = _WHEN_CLAUSE.sub("", question)
     if _OFTEN_Q.search(question):
         return "frequency"
     if _money_question(lexicon.money_nouns).search(question):
@@ -66,9 +72,21 @@ def has_answer_type(sentence: str, wanted: str | None) -> bool:
     return wanted is None or bool(_IN_TEXT[wanted].search(sentence))
 
 
+# "Who's the secretary who commented on ...?", "the academic who commented": a person in the
+# reporting who spoke, not readers
+_SOMEONE_COMMENTED = re.compile(r"\bwho (?:has |had )?(?:commented|comments|complained|reacted)\b", re.I)
+_READERS_NAMED = re.compile(r"\b(readers?|commenters?|comments section|in the comments|views? of gps|"
+                            r"gps (?:say|said|think|thought|feel|felt))\b", re.I)
+
+
 def asks_about_readers(question: str) -> bool:
-    """True when the question asks what readers (commenters) said or think."""
-    return bool(READERS_QUESTION.search(question))
+    """True when the question asks what readers (commenters) said or think ("who commented"
+    asks for a person in the reporting, unless readers or commenters are named too)."""
+    if not READERS_QUESTION.search(question):
+        return False
+    if _SOMEONE_COMMENTED.search(question) and not _READERS_NAMED.search(question):
+        return bool(READERS_QUESTION.search(_SOMEONE_COMMENTED.sub(" ", question)))
+    return True
 
 
 _NAME = re.compile(r"\b[A-Z][a-z]+(?:[A-Z][a-z]+|['’][A-Z][a-z]+)*(?:\s+[A-Z][a-z]+(?:[A-Z][a-z]+|['’][A-Z][a-z]+)*)*")

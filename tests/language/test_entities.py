@@ -28,3 +28,29 @@ def test_the_fullest_form_of_the_most_supported_name_not_in_the_question():
     assert likely_answer("Who did Sam Bankman-Fried hire from Jane Street?", texts) != "Sam Bankman-Fried"
     # a person needs a first and a last name; ordinary capitalised words are not names
     assert likely_answer("Who is to blame?", [("Younger GPs said so. younger doctors agreed.", 1.0)]) is None
+
+
+def test_the_kind_or_role_the_question_asks_for():
+    from bot.language.entities import asked_noun
+
+    assert asked_noun("Which university is the academic who commented on the survey from?") == "university"
+    assert asked_noun("Who was the NHS England director quoted when the fund opened?") == "director"
+    assert asked_noun("Who's the Wexmoor LMC medical secretary who commented on the closure?") == "secretary"
+    assert asked_noun("Who is the individual facing a criminal trial?") is None  # says nothing of the person
+    assert asked_noun("How much was added to the ARRS pot?") is None
+
+
+def test_a_name_of_the_kind_asked_wins_over_a_more_frequent_one():
+    texts = [("Younger GPs were the most likely to cut sessions. Younger GPs said workload was the reason.", 1.0),
+             ("Professor Colm Dervan, who leads research at the University of Northgate, said so.", 0.5)]
+    q = "Which university is the academic who commented on the sessions survey from?"
+    assert likely_answer(q, texts) == "University of Northgate"
+
+
+def test_a_person_named_beside_the_role_asked_for_wins():
+    texts = [("The primary care minister, Gareth Penhaligon, spoke in York.", 1.0),
+             ("Penhaligon said more money was coming.", 0.9),
+             ("Dr Felicity Marwood, NHS England's national director for primary care, welcomed it.", 0.7)]
+    q = "Who was the NHS England director quoted when the fund was opened?"
+    assert likely_answer(q, texts) == "Felicity Marwood"
+    assert likely_answer("Who spoke about the money?", texts) == "Gareth Penhaligon"  # the most written

@@ -106,3 +106,21 @@ def test_an_unreadable_lexicon_is_a_clear_error(tmp_path):
     bad.write_text("[money\n")
     with pytest.raises(ValueError, match="cannot read the lexicon"):
         load_lexicon(str(bad))
+
+
+def test_someone_who_commented_is_not_a_question_about_readers():
+    from bot.language.questions import asks_about_readers
+
+    assert not asks_about_readers("Who's the LMC medical secretary who commented on the closure?")
+    assert not asks_about_readers("Which university is the academic who commented on the survey from?")
+    assert asks_about_readers("What did readers say about the winter access fund?")
+    assert asks_about_readers("Did any GPs complain that the expansion left older doctors out?")
+    assert asks_about_readers("Who commented on the fund in the comments?")
+
+
+def test_a_leading_when_clause_only_sets_the_time():
+    from bot.language.questions import answer_type
+
+    assert answer_type("When the 4.7% deal was announced, what uplift did GPC say practices needed?") is None
+    assert answer_type("When the fund first opened, how big was the total pot?") == "quantity"
+    assert answer_type("When does Harrow Lane Surgery close?") == "date"

@@ -74,3 +74,15 @@ def test_a_segment_that_only_places_the_report_takes_the_whole_question():
     assert [(p.outlet, p.date) for p in parts] == [("TechCrunch", (2023, 10, 7)), ("The Verge", (2023, 10, 28))]
     assert "management" in parts[0].text and "Verge" not in parts[0].text
     assert parts[1].text == q  # "The Verge report published on October 28, 2023" says nothing to search for
+
+
+def test_a_compound_question_asks_each_of_its_questions():
+    from bot.language.parts import clause_questions
+
+    q = ("How many patients lose their practice when Kettlebridge's surgery closes, and how did the GP "
+         "proposing the contract rejection describe that closure?")
+    assert clause_questions(q) == ["How many patients lose their practice when Kettlebridge's surgery closes",
+                                   "how did the GP proposing the contract rejection describe that closure"]
+    assert clause_questions("How much is the winter access fund?") == []
+    assert clause_questions("Who founded FTX, and is accused of fraud?") == []  # not a second question
+    assert clause_questions("How much is the fund, and what for?") == []  # too short to stand alone

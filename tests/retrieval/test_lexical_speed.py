@@ -83,13 +83,12 @@ def _reference(index, q_terms, clause_terms, filters, weight=2.0, pool=50):
         top = float(values.max()) if values.size else 0.0
         return values / top if top > 0 else values
 
-    full = masked(np.asarray(index.snapshot.bm25.get_scores(list(index.snapshot.term_ids(q_terms)) or [0]),
-                             dtype=np.float64)) if index.snapshot.term_ids(q_terms) else np.zeros(index.size)
+    full = masked(index.snapshot.scores(q_terms))
     lexical = scaled(full)
     if clause_terms:
         best = np.zeros(index.size)
         for t in clause_terms:
-            np.maximum(best, scaled(masked(index.scores(t))), out=best)
+            np.maximum(best, scaled(masked(index.snapshot.scores(t))), out=best)
         lexical = scaled(lexical + weight * best)
     n = min(pool, int(np.count_nonzero(lexical)))
     if n <= 0:

@@ -166,7 +166,7 @@ class Snapshot:
         # the postings are read by slices, not mapped (see `vocab.ArrayFile`)
         self._data = ArrayFile(bm25 / "data.csc.index.npy")
         self._indices = ArrayFile(bm25 / "indices.csc.index.npy")
-        self._indptr = np.load(bm25 / "indptr.csc.index.npy", mmap_mode="r", allow_pickle=False)
+        self._indptr = np.asarray(np.load(bm25 / "indptr.csc.index.npy", mmap_mode="r", allow_pickle=False))
         self.vocab: Mapping[str, int] = (Vocabulary(self.folder) if Vocabulary.exists(self.folder) else
                                          json.loads((bm25 / "vocab.index.json").read_text(encoding="utf-8")))
         self._id_raw = load("ids")

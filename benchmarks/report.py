@@ -227,7 +227,7 @@ def _scale_lines(sc: dict) -> list[str]:
         f"## Scale: {sc['chunks']:,} chunks in Chroma server mode", "",
         f"Measured {sc['measured']}. A real `chroma run` server on loopback; the ingester writes the lexical index "
         "snapshot to a folder standing for a deployment's shared volume; the bots run in processes of their own "
-        "(`chromadb.HttpClient`, the snapshot memory-mapped).", "",
+        "(`chromadb.HttpClient`, the snapshot opened in place: small columns memory-mapped, postings and passage records read by `pread`).", "",
         f"Corpus: {sc['documents']:,} synthetic articles, each recombined from runs of sentences of three of the "
         f"{sc['source_articles']} MultiHop-RAG articles ({sc['chunks_per_document']} chunks per article). "
         "**The vectors are derived, not computed**: embedding this many chunks with MiniLM on 2 cores takes hours, "

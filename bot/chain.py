@@ -14,6 +14,7 @@ from typing import Iterator
 from vectorstore.passage import Passage
 from vectorstore.store import NewsStore
 
+from . import memory
 from .answer import Answer
 from .answering.base import Answerer, Evidence
 from .answering.extractive import ExtractiveAnswerer
@@ -117,6 +118,7 @@ class AnswerChain:
         t2 = time.perf_counter()
         answer.timings = {"retrieve_ms": (t1 - t0) * 1000, "answer_ms": (t2 - t1) * 1000,
                           "total_ms": (t2 - t0) * 1000}
+        memory.after_question()
         yield answer
 
     def warm_up(self) -> None:
@@ -151,6 +153,7 @@ def build_chain(settings: Settings | None = None, store: NewsStore | None = None
         from .settings import load_settings
 
         settings = load_settings()
+    memory.limit_arenas()  # a long-running bot's memory stays flat (bot/memory.py)
     retriever = retriever or HybridRetriever(store or NewsStore(settings.store, create=False))
     lexicon = load_lexicon(settings.lexicon or None)
     gate = Gate(outlet_names=lambda: retriever.index().outlets.aliases, corpus_idf=retriever.idf, lexicon=lexicon)

@@ -11,8 +11,11 @@ itself runs, and one log line says why. torch and sentence-transformers are impo
 only on that path (or to export and check), so encoding a question with the fast
 runtime never imports them.
 
-It also implements LangChain's `Embeddings` interface (`embed_documents`,
-`embed_query`), so LangChain components can use it directly.
+It also implements LangChain's `Embeddings` interface (`embed_documents`, `embed_query`
+and their async twins), so LangChain components can use it directly. It is registered
+as a (virtual) subclass of `langchain_core.embeddings.Embeddings` by `register_langchain`
+(called by `bot.retrieval.langchain`) rather than inheriting from it: importing
+langchain_core costs every fresh process ~0.1 s and ~10 MB, and `ask` never needs it.
 """
 
 from __future__ import annotations
@@ -26,7 +29,6 @@ from pathlib import Path
 from typing import Iterator, Sequence
 
 import numpy as np
-from langchain_core.embeddings import Embeddings
 
 from .runtime.select import (
     BACKENDS, PRECISIONS, FastRuntime, RuntimeUnavailable, resolve_backend, resolve_precision, select_runtime,
@@ -91,7 +93,7 @@ def _dimension_of(model) -> int:  # noqa: ANN001
     return int(getter())
 
 
-class Embedder(Embeddings):
+class Embedder:
     """The embedding model with its tokenizer; outputs normalized float32 vectors.
 
     `backend` is `auto` (the fast runtime, OpenVINO when installed, else onnxruntime),
@@ -280,3 +282,23 @@ class Embedder(Embeddings):
     def embed_query(self, text: str) -> list[float]:
         """Embed a query (LangChain interface)."""
         return self.encode_query(text).tolist()
+
+    async def aembed_documents(self, texts: list[str]) -> list[list[float]]:
+        """Embed documents in a worker thread (LangChain's async interface)."""
+        import asyncio
+
+        return await asyncio.to_thread(self.embed_documents, texts)
+
+    async def aembed_query(self, text: str) -> list[float]:
+        """Embed a query in a worker thread (LangChain's async interface)."""
+        import asyncio
+
+        return await asyncio.to_thread(self.embed_query, text)
+
+
+def register_langchain() -> None:
+    """Make `Embedder` count as a LangChain `Embeddings` (`isinstance`, pydantic fields typed
+    `Embeddings`); imports langchain_core, so only code that uses LangChain calls it."""
+    from langchain_core.embeddings import Embeddings
+
+    Embeddings.register(Embedder)

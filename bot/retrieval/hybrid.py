@@ -46,6 +46,7 @@ from ..language.questions import asks_about_readers, split_clauses
 from ..language.terms import terms
 from .filters import SearchFilters, chroma_where
 from .lexical import LexicalIndex, LiveLexicalIndex
+from .lexrank import rank_lexical
 from .multipart import search_parts
 
 
@@ -161,21 +162,13 @@ class HybridRetriever:
         if k <= 0 or not query.strip():
             return []
         sources = index.resolve_sources(filters)
-        allowed = index.filter_mask(filters)
 
-        # 1. lexical: the whole question, plus its best-matching clause
+        # 1. lexical: the whole question, plus its best-matching clause (among the allowed rows)
         q_terms = terms(query)
-        full = _masked(index.scores(q_terms), allowed)
-        lexical = _scaled(full)
         clauses = split_clauses(query, terms) if cfg.clause_weight > 0 else []
-        if len(clauses) > 1:
-            best = np.zeros(index.size)
-            for clause in clauses:
-                np.maximum(best, _scaled(_masked(index.scores(terms(clause)), allowed)), out=best)
-            lexical = _scaled(lexical + cfg.clause_weight * best)
-        n_lex = min(cfg.candidates, int(np.count_nonzero(lexical)))
-        lex_top = _top(lexical, n_lex)
-        lex_rank = {int(i): r for r, i in enumerate(lex_top, start=1)}
+        lex = rank_lexical(index, q_terms, [terms(c) for c in clauses] if len(clauses) > 1 else [], filters,
+                           cfg.clause_weight, cfg.candidates)
+        n_lex, lex_top, lex_rank = len(lex.top), lex.top, lex.rank
 
         # 2. dense pool (Chroma, same filters)
         dense_hits: list[Passage] = []
@@ -187,14 +180,15 @@ class HybridRetriever:
             dense_hits = self.store.query(vector, cfg.candidates, where=chroma_where(filters, sources))
 
         # 3. fuse over the union of both pools
-        cand: dict[str, dict[str, Any]] = {index.ids[i]: {"i": int(i), "lex": float(lexical[i])} for i in lex_top}
+        cand: dict[str, dict[str, Any]] = {index.ids[i]: {"i": int(i), "lex": float(v)}
+                                           for i, v in zip(lex_top, lex.top_values)}
         if dense_hits:
             sims = np.array([p.score for p in dense_hits])
             lo, hi = float(sims.min()), float(sims.max())
             for r, p in enumerate(dense_hits, start=1):
                 c = cand.setdefault(p.chunk_id, {"i": index.pos.get(p.chunk_id), "lex": 0.0})
                 if c["i"] is not None and c["lex"] == 0.0:
-                    c["lex"] = float(lexical[c["i"]])
+                    c["lex"] = lex.lexical(c["i"])
                 c["dense_rank"], c["dense_sim"] = r, float(p.score)
                 c["dense_norm"] = (p.score - lo) / (hi - lo) if hi > lo else 1.0
                 c["passage"] = p
@@ -206,11 +200,12 @@ class HybridRetriever:
         # count less than reporting.
         comment_factor = 1.0 if asks_about_readers(query) else cfg.comment_weight
         dates = find_dates(query) if cfg.date_boost else []
-        near = index.date_mask(dates, cfg.date_window_days) if dates else None
+        near = index.dates_near(dates, cfg.date_window_days, [c["i"] for c in cand.values() if c["i"] is not None]) \
+            if dates else None
         for c in cand.values():
             i = c["i"]
-            source = index.columns.source[i] if i is not None else c["passage"].source
-            kind = index.columns.kind[i] if i is not None else c["passage"].kind
+            source = index.source_name(i) if i is not None else c["passage"].source
+            kind = index.kind_name(i) if i is not None else c["passage"].kind
             score = (c["lex"] + cfg.dense_weight * c.get("dense_norm", 0.0)) * (
                 comment_factor if kind == "comment" else 1.0)
             if source in outlets:
@@ -231,29 +226,11 @@ class HybridRetriever:
                 p.scores["dense"] = c["dense_sim"]
             if c["i"] is not None and c["i"] in lex_rank:
                 p.ranks["lexical"] = lex_rank[c["i"]]
-                p.scores["lexical"] = float(full[c["i"]])
+                p.scores["lexical"] = lex.full(c["i"])
             p.ranks["fused"] = rank
             p.scores["fused"] = p.score = float(c["fused"])
             out.append(p)
         return out
-
-
-def _masked(values: np.ndarray, allowed: np.ndarray | None) -> np.ndarray:
-    return values if allowed is None else np.where(allowed, values, 0.0)
-
-
-def _scaled(values: np.ndarray) -> np.ndarray:
-    top = float(values.max()) if values.size else 0.0
-    return values / top if top > 0 else values
-
-
-def _top(values: np.ndarray, n: int) -> np.ndarray:
-    if n <= 0:
-        return np.zeros(0, dtype=np.int64)
-    if n >= values.size:
-        return np.argsort(-values, kind="stable")
-    part = np.argpartition(-values, n - 1)[:n]
-    return part[np.argsort(-values[part], kind="stable")]
 
 
 def _near(p: Passage, dates: list, window: int) -> bool:

@@ -14,8 +14,12 @@ from langchain_core.documents import Document
 from langchain_core.retrievers import BaseRetriever
 from pydantic import ConfigDict
 
+from vectorstore.embeddings import register_langchain
+
 from .filters import SearchFilters
 from .hybrid import HybridRetriever
+
+register_langchain()  # the store's Embedder counts as a LangChain Embeddings where LangChain is used
 
 
 class NewsRetriever(BaseRetriever):

@@ -5,7 +5,8 @@ Files of a snapshot folder:
 | file | what |
 |---|---|
 | `manifest.json` | format, the store version it matches, tokenizer fingerprint, BM25 k1/b, counts |
-| `bm25/` | the BM25 scores and vocabulary, by `bm25s.BM25.save` (read with `load(mmap=True)`) |
+| `bm25/` | the BM25 scores and vocabulary, by `bm25s.BM25.save` (the score arrays read memory-mapped) |
+| `vocab_sorted.npy`, `vocab_ids.npy`, `vocab_long.json` | the vocabulary sorted, for look-ups in place (`vocab.py`) |
 | `ids.npy`, `id_order.npy` | chunk ids (UTF-8, fixed width) and their sorted order (id -> row lookups) |
 | `day.npy`, `month.npy`, `dom.npy`, `chunk_index.npy` | per-row columns for filters and date boosts |
 | `kind.npy`, `source.npy`, `doc.npy` + `tables.json` | per-row codes into the kinds, outlets and document ids |
@@ -13,8 +14,14 @@ Files of a snapshot folder:
 | `records.bin`, `record_offsets.npy` | each chunk's text and metadata as JSON, for the passages returned |
 | `tf_*.npy`, `doc_len.npy` | term counts per row: the next snapshot reuses unchanged rows from them |
 
-Every array is opened with `mmap_mode="r"`: processes reading the same snapshot share its
-pages through the page cache instead of each holding a copy.
+The arrays are opened with `mmap_mode="r"`: processes reading the same snapshot share its
+pages through the page cache instead of each holding a copy. The BM25 postings and the
+sorted vocabulary, of which a question reads a few scattered slices, are read with
+`os.pread` instead (`vocab.py` says why), and so are the records of the passages a question
+returns: mapped, the records and postings a bot touched stayed in its RSS (at 100k chunks,
+160 MB after 1,200 questions). Reading needs neither bm25s nor scipy (which
+bm25s imports): the scores are summed here exactly as bm25s sums them, so a fresh process
+answering lexically imports neither, and opening a snapshot reads no file in whole.
 """
 
 from __future__ import annotations
@@ -23,12 +30,14 @@ import json
 import logging
 import mmap
 import os
+import weakref
 from pathlib import Path
-from typing import Any, Iterator, Sequence
+from typing import Any, Iterator, Mapping, Sequence
 
 import numpy as np
 
 from .build import BM25_B, BM25_K1, LexicalData, bm25_matrix
+from .vocab import ArrayFile, Vocabulary, write_vocabulary
 
 FORMAT = 1
 MANIFEST = "manifest.json"
@@ -56,6 +65,7 @@ def write_snapshot(data: LexicalData, folder: Path, manifest: dict[str, Any], *,
         bm25.corpus = None
     bm25.vocab_dict = {t: i for i, t in enumerate(data.vocab)}
     bm25.save(str(folder / "bm25"), show_progress=False)
+    write_vocabulary(folder, data.vocab)
 
     def save(name: str, array: np.ndarray) -> None:
         np.save(folder / f"{name}.npy", array, allow_pickle=False)
@@ -137,9 +147,6 @@ class Snapshot:
     """A snapshot folder opened for reading: arrays memory-mapped, small tables in memory."""
 
     def __init__(self, folder: Path) -> None:
-        import bm25s
-
-        logging.getLogger("bm25s").setLevel(max(logging.getLogger("bm25s").level, logging.WARNING))
         self.folder = Path(folder)
         manifest = read_manifest(self.folder)
         if manifest is None or manifest.get("format") != FORMAT:
@@ -151,9 +158,17 @@ class Snapshot:
         def load(name: str) -> np.ndarray:
             return np.load(self.folder / f"{name}.npy", mmap_mode="r", allow_pickle=False)
 
-        self.bm25 = bm25s.BM25.load(str(self.folder / "bm25"), mmap=True)
-        self.vocab: dict[str, int] = self.bm25.vocab_dict
-        self._indptr = self.bm25.scores["indptr"]
+        bm25 = self.folder / "bm25"
+        params = json.loads((bm25 / "params.index.json").read_text(encoding="utf-8"))
+        if params.get("method", "lucene") != "lucene":  # the only variant written (no non-occurrence scores)
+            raise ValueError(f"{self.folder}: BM25 variant {params.get('method')!r} is not supported")
+        self._score_dtype = np.dtype(params.get("dtype", "float32"))
+        # the postings are read by slices, not mapped (see `vocab.ArrayFile`)
+        self._data = ArrayFile(bm25 / "data.csc.index.npy")
+        self._indices = ArrayFile(bm25 / "indices.csc.index.npy")
+        self._indptr = np.asarray(np.load(bm25 / "indptr.csc.index.npy", mmap_mode="r", allow_pickle=False))
+        self.vocab: Mapping[str, int] = (Vocabulary(self.folder) if Vocabulary.exists(self.folder) else
+                                         json.loads((bm25 / "vocab.index.json").read_text(encoding="utf-8")))
         self._id_raw = load("ids")
         self.ids = IdColumn(self._id_raw)
         self._id_order = load("id_order")
@@ -166,23 +181,34 @@ class Snapshot:
         self.sources: list[str] = tables["sources"]
         self.docs: list[str] = tables["docs"]
         # per-row strings as object arrays pointing at the few table strings (8 bytes a row)
-        self.kind = np.asarray(self.kinds, dtype=object)[load("kind")] if self.size else np.zeros(0, dtype=object)
-        self.source = np.asarray(self.sources, dtype=object)[load("source")] if self.size else np.zeros(0, dtype=object)
-        self._doc_codes = load("doc")
+        self.kind_codes = np.asarray(load("kind"))  # row -> index into `kinds` (filters compare these)
+        self.source_codes = np.asarray(load("source"))  # row -> index into `sources`
+        self._doc_codes = np.asarray(load("doc"))
         self._doc_lookup = {d: i for i, d in enumerate(self.docs)}
         self._doc_rows = load("doc_rows")
         self._doc_ptr = load("doc_ptr")
-        self._offsets = load("record_offsets")
-        with open(self.folder / "records.bin", "rb") as f:
-            self.records = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) if self._offsets[-1] else b""
+        self._offsets = np.asarray(load("record_offsets"))
+        self._records_fd = os.open(self.folder / "records.bin", os.O_RDONLY)
+        weakref.finalize(self, os.close, self._records_fd)
 
     # --- searching -------------------------------------------------------------------
     def scores(self, query_terms: Sequence[str]) -> np.ndarray:
         """BM25 score of every chunk for the query terms (zeros when none is known)."""
-        ids = [self.vocab[t] for t in query_terms if t in self.vocab]
-        if not ids or not self.size:
-            return np.zeros(self.size, dtype=np.float64)
-        return np.asarray(self.bm25.get_scores(ids), dtype=np.float64)
+        return self.term_scores(self.term_ids(query_terms)).astype(np.float64)
+
+    def term_ids(self, query_terms: Sequence[str]) -> tuple[int, ...]:
+        """The vocabulary ids of the known query terms, in order (repeats kept: they count twice)."""
+        vocab = self.vocab
+        return tuple(i for i in (vocab.get(t) for t in query_terms) if i is not None)
+
+    def term_scores(self, ids: Sequence[int]) -> np.ndarray:
+        """BM25 scores (float32) of every chunk for vocabulary ids, from those terms' postings."""
+        # as bm25s's `get_scores` (numpy backend) sums them, term by term: the same float32 values
+        scores = np.zeros(self.size, dtype=self._score_dtype)
+        for i in ids:
+            start, end = int(self._indptr[i]), int(self._indptr[i + 1])
+            np.add.at(scores, self._indices.read(start, end), self._data.read(start, end))
+        return scores
 
     def df(self, term: str) -> int:
         """Number of chunks holding `term`."""
@@ -205,8 +231,9 @@ class Snapshot:
 
     # --- rows ------------------------------------------------------------------------
     def record(self, i: int) -> tuple[str, str, dict]:
-        """(chunk id, text, metadata) of row `i`, from the mapped records file."""
-        text, meta = json.loads(self.records[int(self._offsets[i]):int(self._offsets[i + 1])])
+        """(chunk id, text, metadata) of row `i`, read from the records file."""
+        start, end = int(self._offsets[i]), int(self._offsets[i + 1])
+        text, meta = json.loads(os.pread(self._records_fd, end - start, start)) if end > start else ("", {})
         return self.ids[i], text, meta
 
     def document_rows(self, doc_id: str) -> np.ndarray:
@@ -215,6 +242,23 @@ class Snapshot:
         if code is None:
             return np.zeros(0, dtype=np.int64)
         return np.asarray(self._doc_rows[self._doc_ptr[code]:self._doc_ptr[code + 1]])
+
+    @property
+    def kind(self) -> np.ndarray:
+        """Each row's kind (object array, built on first use)."""
+        return self._labels("_kind", self.kinds, self.kind_codes)
+
+    @property
+    def source(self) -> np.ndarray:
+        """Each row's outlet (object array, built on first use)."""
+        return self._labels("_source", self.sources, self.source_codes)
+
+    def _labels(self, key: str, table: list[str], codes: np.ndarray) -> np.ndarray:
+        cached = self.__dict__.get(key)
+        if cached is None:
+            cached = self.__dict__[key] = (np.asarray(table, dtype=object)[codes] if self.size
+                                           else np.zeros(0, dtype=object))
+        return cached
 
     @property
     def doc(self) -> np.ndarray:
@@ -230,7 +274,7 @@ class Snapshot:
     def vocab_list(self) -> list[str]:
         """Terms by id."""
         out = [""] * len(self.vocab)
-        for term, i in self.vocab.items():
+        for term, i in json.loads((self.folder / "bm25" / "vocab.index.json").read_text(encoding="utf-8")).items():
             out[i] = term
         return out
 
@@ -239,9 +283,11 @@ class Snapshot:
         return _Previous(self)
 
     def close(self) -> None:
-        """Unmap the records file (the arrays go when the object is dropped)."""
-        if isinstance(self.records, mmap.mmap):
-            self.records.close()
+        """Close the postings and vocabulary files (the records file closes when the object is dropped)."""
+        self._data.close()
+        self._indices.close()
+        if isinstance(self.vocab, Vocabulary):
+            self.vocab.close()
 
 
 class _Previous:
@@ -253,4 +299,6 @@ class _Previous:
         self.doc_len = load("doc_len")
         self.day, self.chunk_index = snap.day, snap.chunk_index
         self.kind, self.source, self.doc = snap.kind, snap.source, snap.doc
-        self.records, self.record_offsets = snap.records, snap._offsets
+        self.record_offsets = snap._offsets
+        with open(snap.folder / "records.bin", "rb") as f:
+            self.records = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) if snap._offsets[-1] else b""

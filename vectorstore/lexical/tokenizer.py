@@ -20,11 +20,16 @@ import threading
 from functools import lru_cache
 
 import Stemmer
-from bm25s.stopwords import STOPWORDS_EN
 
-# What BM25 leaves out of chunks and queries: Lucene's English stopwords (bm25s ships them).
+# What BM25 leaves out of chunks and queries: Lucene's English stopwords, the list bm25s
+# ships as `bm25s.stopwords.STOPWORDS_EN` (a test checks they stay equal). Written out here
+# because importing anything from bm25s imports scipy: ~0.1 s of every fresh `ask`.
 # A longer list cost MultiHop-RAG dev Hits@10 0.970 -> 0.947 (BENCHMARKS.md, 2026-11-26).
-STOPWORDS = frozenset(STOPWORDS_EN)
+STOPWORDS = frozenset((
+    "a", "an", "and", "are", "as", "at", "be", "but", "by", "for", "if", "in", "into", "is", "it", "no", "not",
+    "of", "on", "or", "such", "that", "the", "their", "then", "there", "these", "they", "this", "to", "was",
+    "will", "with",
+))
 
 _TOKEN = re.compile(r"[£$€]?\d+(?:[.,]\d+)*(?:bn|m|k|%)?|[^\W\d_]+")
 _STEMMER_ALGORITHM = "english"

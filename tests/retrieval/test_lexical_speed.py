@@ -1,0 +1,138 @@
+"""The fast paths of lexical retrieval (bot/retrieval/lexrank.py, filters.py, the snapshot's
+reads) give exactly what the straightforward full-length computation gives."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from bot.retrieval import SearchFilters
+from bot.retrieval.filters import FilterColumns, filter_mask
+from bot.retrieval.lexical import LexicalIndex
+from bot.retrieval.lexrank import rank_lexical
+from vectorstore.config import StoreConfig
+from vectorstore.embeddings import Embedder
+from vectorstore.lexical import Snapshot, folder_for, save_snapshot, terms
+from vectorstore.store import NewsStore
+
+WORDS = "flood barrier budget council hospital waiting list school bypass library fund pledge nurse winter".split()
+OUTLETS = ("Gazette", "Ledger", "The Echo", "Post", "Herald", "Courier")
+
+
+def _records(n: int) -> list[tuple[str, str, dict]]:
+    """Chunks over few words, every fifth text repeated elsewhere: many equal scores."""
+    rng = np.random.default_rng(3)
+    texts = [" ".join(rng.choice(WORDS, size=int(rng.integers(2, 25)))) for _ in range(n)]
+    for i in range(0, n, 5):
+        texts[i] = texts[(i * 7 + 3) % n]
+    return [(f"c{i:04d}", texts[i], {"doc_id": f"d{i // 4}", "chunk_index": i % 4,
+                                     "kind": "comment" if i % 6 == 0 else "article",
+                                     "source": OUTLETS[i % len(OUTLETS)], "published_day": 19700 + i % 30})
+            for i in range(n)]
+
+
+@pytest.fixture(scope="module")
+def index(tmp_path_factory) -> LexicalIndex:
+    root = tmp_path_factory.mktemp("lexspeed")
+    store = NewsStore(StoreConfig(path=root / "s"), Embedder(""))
+    records = _records(600)
+    vectors = np.random.default_rng(0).random((len(records), 8)).astype(np.float32)
+    store.upsert([r[0] for r in records], vectors, [r[1] for r in records], [r[2] for r in records])
+    store.bump_version()
+    info = save_snapshot(store)
+    return LexicalIndex(Snapshot(folder_for(store).root / info.name))
+
+
+FILTERS = [None, SearchFilters(sources=("Gazette",)), SearchFilters(sources=("Ledger", "Post")),
+           SearchFilters(sources=OUTLETS[:5] + ("Nowhere",)), SearchFilters(kinds=("comment",)),
+           SearchFilters(since="2023-12-20", until="2023-12-31"), SearchFilters(kinds=("article",), sources=("Herald",),
+                                                                               since="2023-12-25"),
+           SearchFilters(sources=("Nowhere",))]
+
+
+def test_integer_codes_filter_exactly_as_names(index):
+    names = FilterColumns(day=np.asarray(index.snapshot.day), kind=np.asarray(index.snapshot.kind),
+                          source=np.asarray(index.snapshot.source), kinds=(), sources=())
+    for filters in FILTERS[1:]:
+        sources = index.resolve_sources(filters)
+        want = np.ones(index.size, dtype=bool)
+        first, last = filters.day_range()
+        if first is not None or last is not None:
+            want &= (names.day > 0) & (names.day >= (first or 0)) & (names.day <= (last or 10**9))
+        if filters.kinds is not None:
+            want &= np.isin(names.kind, list(filters.kinds))
+        if sources is not None:
+            want &= np.isin(names.source, list(sources))
+        got = filter_mask(filters, sources, index.columns)
+        assert np.array_equal(got, want), filters
+        assert np.array_equal(index.allowed_rows(filters), np.flatnonzero(want))
+    assert index.allowed_rows(None) is None and index.allowed_rows(SearchFilters()) is None
+
+
+def _reference(index, q_terms, clause_terms, filters, weight=2.0, pool=50):
+    """The full-length computation retrieval did before lexrank (masked arrays over every chunk)."""
+    allowed = index.filter_mask(filters)
+
+    def masked(values):
+        return values if allowed is None else np.where(allowed, values, 0.0)
+
+    def scaled(values):
+        top = float(values.max()) if values.size else 0.0
+        return values / top if top > 0 else values
+
+    full = masked(index.snapshot.scores(q_terms))
+    lexical = scaled(full)
+    if clause_terms:
+        best = np.zeros(index.size)
+        for t in clause_terms:
+            np.maximum(best, scaled(masked(index.snapshot.scores(t))), out=best)
+        lexical = scaled(lexical + weight * best)
+    n = min(pool, int(np.count_nonzero(lexical)))
+    if n <= 0:
+        top = np.zeros(0, dtype=np.int64)
+    else:
+        part = np.argpartition(-lexical, n - 1)[:n]
+        top = part[np.argsort(-lexical[part], kind="stable")]
+    return top, lexical, full
+
+
+@pytest.mark.parametrize("question", ["flood barrier budget, while the council fund pledge for the library",
+                                      "hospital waiting list", "winter nurse; school bypass; flood",
+                                      "zzz unknown words only"])
+def test_filtered_rankings_equal_the_full_length_computation(index, question):
+    q_terms = terms(question)
+    clauses = [terms(c) for c in question.replace(";", ",").split(",")]
+    clauses = clauses if len(clauses) > 1 else []
+    for filters in FILTERS:
+        for pool in (3, 50, 1000):
+            got = rank_lexical(index, q_terms, clauses, filters, 2.0, pool)
+            top, lexical, full = _reference(index, q_terms, clauses, filters, pool=pool)
+            assert np.array_equal(got.top, top), (filters, pool)  # the same rows in the same order, ties included
+            assert np.array_equal(got.top_values, lexical[top])
+            for row in range(index.size):
+                assert got.lexical(row) == lexical[row] and got.full(row) == full[row]
+
+
+def test_term_scores_are_shared_not_recomputed(index, monkeypatch):
+    calls = []
+    real = index.snapshot.term_scores
+    monkeypatch.setattr(index.snapshot, "term_scores", lambda ids: calls.append(ids) or real(ids))
+    index._scores.clear()
+    first = index.term_scores(index.snapshot.term_ids(terms("flood barrier budget")))
+    again = index.term_scores(index.snapshot.term_ids(terms("flood barrier budget")))
+    assert again is first and len(calls) == 1
+    assert first.dtype == np.float32
+
+
+def test_records_and_postings_are_read_after_the_folder_is_removed(tmp_path, index):
+    """A reader keeps its files open: a snapshot removed meanwhile still answers (as mapped ones did)."""
+    copy = tmp_path / "copy"
+    shutil.copytree(index.snapshot.folder, copy)
+    snap = Snapshot(copy)
+    shutil.rmtree(copy)
+    assert snap.record(5) == index.snapshot.record(5)
+    assert np.array_equal(snap.scores(terms("flood hospital")), index.scores(terms("flood hospital")))
+    assert not Path(copy).exists()

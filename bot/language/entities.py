@@ -9,6 +9,7 @@ No language model is involved: these are patterns, measured on MultiHop-RAG's de
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from collections import Counter
 from typing import Iterable
 
@@ -48,7 +49,13 @@ def names_in(text: str) -> list[str]:
 
 
 def name_spans(text: str) -> list[tuple[str, int, int]]:
-    """(name, start, end) of the capitalised names in a text, as `names_in` reads them."""
+    """(name, start, end) of the capitalised names in a text, as `names_in` reads them
+    (remembered for the last 2,048 texts: feedback, gate and answerer read the same passages)."""
+    return list(_name_spans(text))
+
+
+@lru_cache(maxsize=2048)
+def _name_spans(text: str) -> tuple[tuple[str, int, int], ...]:
     out = []
     for m in _NAME.finditer(text):
         words = [_POSSESSIVE.sub("", w) for w in m.group(0).split()]
@@ -58,7 +65,7 @@ def name_spans(text: str) -> list[tuple[str, int, int]]:
             words = words[:-1]
         if words and not (len(words) == 1 and words[0] in _NOT_NAMES) and len(" ".join(words)) > 1:
             out.append((" ".join(words), m.start(), m.end()))
-    return out
+    return tuple(out)
 
 
 _ROLE_Q = re.compile(r"^\s*who(?:['’]s|\s+is|\s+was|\s+are|\s+were)\s+(?:the\s+|an?\s+)?(.+?)\s+"

@@ -183,9 +183,15 @@ def name_written(text: str, name: str) -> bool:
             return True
     for m in re.finditer(rf"\b{re.escape(words[0])}\b", text):
         after = re.match(r"[ \t]+([A-Z][\w’'.-]*)", text[m.end():])
-        if after is None or after.group(1) == words[1]:
-            return True
+        if after is not None and after.group(1) != words[1]:
+            continue
+        if _SENTENCE_START.search(text[:m.start()]):
+            continue  # "Modern telephony …": a capital at a sentence's start is no name
+        return True
     return False
+
+
+_SENTENCE_START = re.compile(r"(?:^|[.!?]['’\"”)]*\s+|\n\s*)['‘\"“(]?$")
 
 
 def _not_a_rival(word: str, expected: str) -> bool:

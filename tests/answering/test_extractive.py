@@ -140,3 +140,13 @@ def test_a_multi_part_question_gets_a_dated_quote_per_part():
     assert answer.found
     assert answer.answer.index("TechCrunch, 2 Oct 2023: “The trial") < answer.answer.index("The Verge, 2 Nov 2023: “The jury")
     assert {c.title for c in answer.citations} == {"FTX trial opens", "Jury out"}
+
+
+def test_a_capital_at_a_sentences_start_does_not_write_a_name():
+    from bot.answering.gate import name_written
+
+    programme = "Modern General Practice Access"
+    assert not name_written("Call queues grew. Modern telephony does not create appointments.", programme)
+    assert name_written("Practices joined the Modern General Practice Access programme.", programme)
+    assert name_written("The board met on Monday, and Chelsea said the deal was off.", "Chelsea Football Club")
+    assert not name_written("The board met. Chelsea Harbour said the deal was off.", "Chelsea Football Club")

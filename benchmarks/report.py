@@ -176,7 +176,7 @@ def _startup_lines(st: dict) -> list[str]:
     before = st.get("before")
     if before:
         lines += [
-            f"| before lexical snapshots ({before['commit']}, {before['measured']}): seed pages | "
+            f"| {before.get('label', 'before lexical snapshots')} ({before['commit']}, {before['measured']}): seed pages | "
             f"{st['small_chunks']:,} | {before['small']['wall_s']} s | {before['small']['peak_rss_mb']} MB |",
             f"| before: MultiHop-RAG | {st['big_chunks']:,} | {before['big']['wall_s']} s | "
             f"{before['big']['peak_rss_mb']} MB |",
@@ -184,7 +184,7 @@ def _startup_lines(st: dict) -> list[str]:
         ]
     lines += ["", *_import_line("Imports of that process", imp)]
     if before:
-        lines += _import_line("Before lexical snapshots", before["imports_big"])
+        lines += _import_line(before.get("label", "before lexical snapshots").capitalize(), before["imports_big"])
     return lines
 
 

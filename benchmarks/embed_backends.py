@@ -1,12 +1,13 @@
 """Embedding backends side by side: throughput, agreement, fresh-process cost.
 
     python benchmarks/embed_backends.py [--corpus ../shared/bench/multihop/corpus.json]
-        [--chunks 512] [--rounds 12] [--fresh 3] [--json out.json]
+        [--chunks 512] [--rounds 12] [--fresh 3] [--batch N] [--backends torch/f32,openvino/int8]
+        [--json out.json]
     python benchmarks/embed_backends.py --make-probe   # rewrite vectorstore/runtime/probe.json
 
 Standalone (not packaged). Method: `--chunks` MultiHop-RAG chunks, cut by the
 project's own chunker; after an untimed warm-up, each round encodes them with every backend in turn (at all
-cores, batch 64), order rotated per round, and the throughput figure is the median
+cores, in batches of `--batch`, by default what ingest uses: NEWSDESK_EMBED_BATCH), order rotated per round, and the throughput figure is the median
 over rounds of (sentence-transformers fp32 time / backend time) within the same
 round, so a busy shared machine slows both sides of each ratio alike. Cosine to fp32
 is per chunk (min and mean); top-10 agreement is for the QA questions over the
@@ -113,6 +114,9 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=12)
     parser.add_argument("--fresh", type=int, default=3, help="fresh-process runs per backend (0: skip)")
     parser.add_argument("--cache", default=os.environ.get("NEWSDESK_EMBED_CACHE", ""), help="export cache folder")
+    parser.add_argument("--batch", type=int, default=0, help="texts per batch for every backend (0: ingest's default)")
+    parser.add_argument("--backends", default="", help="comma-separated backend/precision pairs (default: all; "
+                        "torch/f32 is always measured, the reference)")
     parser.add_argument("--json", type=Path, help="also write the figures here")
     parser.add_argument("--make-probe", action="store_true", help="rewrite the export check's probe set and exit")
     args = parser.parse_args()
@@ -125,9 +129,17 @@ def main() -> None:
     from vectorstore.embeddings import Embedder
     from vectorstore.runtime.select import default_cache_dir
 
+    global BACKENDS
+    if args.backends:
+        wanted = [tuple(x.strip().split("/")) for x in args.backends.split(",") if x.strip()]
+        BACKENDS = [("torch", "f32")] + [k for k in wanted if k != ("torch", "f32")]
+    from vectorstore.config import StoreConfig
+
+    batch = args.batch or StoreConfig(path=Path(".")).embed_batch_size
     cache = args.cache or str(default_cache_dir())
     threads = os.cpu_count() or 1
-    embedders = {(b, p): Embedder("", backend=b, precision=p, cache_dir=cache, threads=threads) for b, p in BACKENDS}
+    embedders = {(b, p): Embedder("", backend=b, precision=p, cache_dir=cache, threads=threads, batch_size=batch)
+                 for b, p in BACKENDS}
     for (b, p), emb in embedders.items():
         emb.load()  # export and check now, not in a timed round
         if (emb.backend, emb.precision) != (b, p):
@@ -135,7 +147,7 @@ def main() -> None:
     ref = embedders[("torch", "f32")]
     texts = chunks_of(args.corpus, args.chunks, ref)
     questions = qa_questions()
-    print(f"{len(texts)} MultiHop chunks, {args.rounds} rounds, {threads} threads, batch 64; "
+    print(f"{len(texts)} MultiHop chunks, {args.rounds} rounds, {threads} threads, batch {batch}; "
           f"machine: {os.cpu_count()} cores")
 
     for key in BACKENDS:  # warm-up, not timed: first calls compile kernels for new shapes
@@ -191,7 +203,7 @@ def main() -> None:
                       + (", imports torch" if row["fresh_imports_torch"] else "")) if "fresh_wall_s" in row else "-"
         print(f"| {row['backend']} | {row['precision']} | {row['ratio_median']:.2f} | {row['chunks_per_s_median']} | "
               f"{row['cosine_min']:.5f} / {row['cosine_mean']:.5f} | {row['top10_overlap_qa']:.3f} | {fresh_text} |")
-    result = {"chunks": len(texts), "rounds": args.rounds, "threads": threads, "backends": rows}
+    result = {"chunks": len(texts), "rounds": args.rounds, "threads": threads, "batch": batch, "backends": rows}
     if chroma:
         result["bare_import_chromadb"] = {"wall_s": round(statistics.median(w for w, _ in chroma), 2),
                                           "peak_mb": round(statistics.median(m for _, m in chroma))}

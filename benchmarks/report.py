@@ -156,19 +156,27 @@ def _answer_lines(a: dict) -> list[str]:
 
 def _startup_lines(st: dict) -> list[str]:
     small, big, imp = st["small"], st["big"], st["imports_big"]
+    spread = lambda key: (f" ({st[key][0]}–{st[key][1]})" if key in st else "")  # noqa: E731
     lines = [
         "## Start-up: a fresh `newsdesk ask` process", "",
         f"Measured {st['measured']}. One question answered from the lexical side (\"{st['question']}\"), each run a "
-        f"new process; median of {big['runs']} runs after a warm-up; peak memory is the process's maximum RSS.", "",
+        f"new process; median of {big['runs']} rounds after a warm-up, the kinds taking turns in each round; peak "
+        "memory is the process's maximum RSS; ratios are the median of the per-round ratios (lowest–highest).", "",
         "| store | chunks | wall time | peak memory |", "|---|---|---|---|",
         f"| seed pages | {st['small_chunks']:,} | {small['wall_s']} s | {small['peak_rss_mb']} MB |",
         f"| MultiHop-RAG | {st['big_chunks']:,} | {big['wall_s']} s | {big['peak_rss_mb']} MB |",
-        f"| ratio | | {st['wall_ratio']}× | {st['peak_ratio']}× |",
+        f"| ratio | | {st['wall_ratio']}×{spread('wall_ratio_range')} | "
+        f"{st['peak_ratio']}×{spread('peak_ratio_range')} |",
     ]
+    if "chromadb" in st:
+        bare = st["chromadb"]
+        lines += [f"| bare `python -c \"import chromadb\"` | | {bare['wall_s']} s | {bare['peak_rss_mb']} MB |",
+                  f"| seed pages / bare import chromadb | | {st['small_over_chromadb']}×"
+                  f"{spread('small_over_chromadb_range')} | |"]
     before = st.get("before")
     if before:
         lines += [
-            f"| before lexical snapshots ({before['commit']}, {before['measured']}): seed pages | "
+            f"| {before.get('label', 'before lexical snapshots')} ({before['commit']}, {before['measured']}): seed pages | "
             f"{st['small_chunks']:,} | {before['small']['wall_s']} s | {before['small']['peak_rss_mb']} MB |",
             f"| before: MultiHop-RAG | {st['big_chunks']:,} | {before['big']['wall_s']} s | "
             f"{before['big']['peak_rss_mb']} MB |",
@@ -176,7 +184,7 @@ def _startup_lines(st: dict) -> list[str]:
         ]
     lines += ["", *_import_line("Imports of that process", imp)]
     if before:
-        lines += _import_line("Before lexical snapshots", before["imports_big"])
+        lines += _import_line(before.get("label", "before lexical snapshots").capitalize(), before["imports_big"])
     return lines
 
 

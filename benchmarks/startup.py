@@ -1,11 +1,14 @@
 """Start-up bench (part of `make bench`): a fresh `newsdesk ask` process on the MultiHop-RAG
-store against the same on a small store (the seed pages), in wall time and peak memory,
-and where a fresh process's import time goes (`python -X importtime`).
+store against the same on a small store (the seed pages), in wall time and peak memory;
+the small store's ask against a bare `python -c "import chromadb"` (the floor: every
+process that opens a store imports chromadb); and where a fresh process's import time
+goes (`python -X importtime`).
 
 Each `ask` runs in a new process, as a user's command would; its peak RSS is GNU time's maximum resident set
-size of that process. The first run on each store is a warm-up (it lets the OS cache
-the files, and writes the lexical snapshot if the store has none); the figures are the
-median of the runs after it.
+size of that process. The first run of each kind is a warm-up (it lets the OS cache
+the files, and writes the lexical snapshot if the store has none). Then the kinds take
+turns, round after round, so that a busy machine weighs on them alike; each ratio is the
+median of the per-round ratios, with its lowest and highest (how noisy the machine was).
 """
 
 from __future__ import annotations
@@ -26,6 +29,18 @@ QUESTION = ("Which company, reported on by more than one outlet in the coverage 
             "announced that it would change the way it trains its staff and pays its partners?")
 
 
+def _bare_chromadb() -> tuple[float, float]:
+    """(wall seconds, peak RSS MB) of a fresh `python -c "import chromadb"`."""
+    t0 = time.perf_counter()
+    proc = subprocess.run([TIME, "-f", "maxrss_kb=%M", sys.executable, "-c", "import chromadb"], cwd=ROOT,
+                          stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    wall = time.perf_counter() - t0
+    found = re.findall(r"maxrss_kb=(\d+)", proc.stderr)
+    if proc.returncode != 0 or not found:
+        raise RuntimeError(f"import chromadb failed: {proc.stderr[-1000:]}")
+    return wall, int(found[-1]) / 1024
+
+
 def _ask(store: Path, collection: str, question: str, extra: list[str] | None = None) -> tuple[float, float, str]:
     """(wall seconds, peak RSS MB, stderr) of one fresh `ask` process.
 
@@ -44,24 +59,38 @@ def _ask(store: Path, collection: str, question: str, extra: list[str] | None = 
     return wall, int(found[-1]) / 1024, proc.stderr
 
 
-def fresh_asks(stores: dict[str, tuple[Path, str]], runs: int = 3) -> dict[str, dict]:
-    """Median wall time and peak RSS of `runs` fresh `ask` processes per store (after one
-    warm-up each), the stores taking turns so that a busy machine weighs on them alike."""
+def fresh_asks(stores: dict[str, tuple[Path, str]], runs: int = 7) -> dict[str, dict]:
+    """Median wall time and peak RSS of `runs` fresh `ask` processes per store and of as many
+    bare `import chromadb` processes (key "chromadb"), after one warm-up each, the kinds
+    taking turns; "rounds" keeps each round's figures for the per-round ratios."""
+    _bare_chromadb()
     for store, collection in stores.values():
         _ask(store, collection, QUESTION)
-    walls: dict[str, list[float]] = {name: [] for name in stores}
-    peaks: dict[str, list[float]] = {name: [] for name in stores}
+    walls: dict[str, list[float]] = {name: [] for name in [*stores, "chromadb"]}
+    peaks: dict[str, list[float]] = {name: [] for name in walls}
     for _ in range(runs):
+        wall, peak = _bare_chromadb()
+        walls["chromadb"].append(wall)
+        peaks["chromadb"].append(peak)
         for name, (store, collection) in stores.items():
             wall, peak, _ = _ask(store, collection, QUESTION)
             walls[name].append(wall)
             peaks[name].append(peak)
     return {name: {"wall_s": round(statistics.median(walls[name]), 2),
-                   "peak_rss_mb": round(statistics.median(peaks[name])), "runs": runs} for name in stores}
+                   "peak_rss_mb": round(statistics.median(peaks[name])), "runs": runs,
+                   "_walls": walls[name], "_peaks": peaks[name]} for name in walls}
+
+
+def _round_ratio(top: list[float], bottom: list[float]) -> dict:
+    """Median, lowest and highest of the per-round ratios top/bottom."""
+    ratios = [a / b for a, b in zip(top, bottom)]
+    return {"median": round(statistics.median(ratios), 3), "min": round(min(ratios), 3),
+            "max": round(max(ratios), 3)}
 
 
 PACKAGES = ("chromadb", "numpy", "scipy", "numba", "bm25s", "Stemmer", "pydantic", "pydantic_settings", "typer",
-            "langchain_core", "filelock", "psutil", "torch", "transformers", "sentence_transformers")
+            "langchain_core", "filelock", "psutil", "openvino", "onnxruntime", "torch", "transformers",
+            "sentence_transformers")
 
 
 def import_breakdown(store: Path, collection: str) -> dict:
@@ -86,8 +115,14 @@ def import_breakdown(store: Path, collection: str) -> dict:
 def run_startup(small_store: Path, small_collection: str, big_store: Path, big_collection: str) -> dict:
     """Fresh `ask` on the small store and on the big one, their ratios, and import times."""
     asked = fresh_asks({"small": (small_store, small_collection), "big": (big_store, big_collection)})
-    small, big = asked["small"], asked["big"]
-    return {"question": QUESTION, "small": small, "big": big,
-            "wall_ratio": round(big["wall_s"] / small["wall_s"], 3),
-            "peak_ratio": round(big["peak_rss_mb"] / small["peak_rss_mb"], 3),
+    small, big, bare = asked["small"], asked["big"], asked["chromadb"]
+    wall = _round_ratio(big.pop("_walls"), small["_walls"])
+    peak = _round_ratio(big.pop("_peaks"), small["_peaks"])
+    over_chromadb = _round_ratio(small.pop("_walls"), bare.pop("_walls"))
+    small.pop("_peaks"), bare.pop("_peaks")
+    return {"question": QUESTION, "small": small, "big": big, "chromadb": bare,
+            "wall_ratio": wall["median"], "wall_ratio_range": [wall["min"], wall["max"]],
+            "peak_ratio": peak["median"], "peak_ratio_range": [peak["min"], peak["max"]],
+            "small_over_chromadb": over_chromadb["median"],
+            "small_over_chromadb_range": [over_chromadb["min"], over_chromadb["max"]],
             "imports_big": import_breakdown(big_store, big_collection)}

@@ -55,7 +55,7 @@ class Settings(BaseSettings):
     )
     chunk_tokens: int = Field(256, ge=32, le=8192, validation_alias=_env("NEWSDESK_CHUNK_TOKENS"))
     chunk_overlap: int = Field(32, ge=0, le=1024, validation_alias=_env("NEWSDESK_CHUNK_OVERLAP"))
-    embed_batch_size: int = Field(64, ge=1, le=4096, validation_alias=_env("NEWSDESK_EMBED_BATCH"))
+    embed_batch_size: int = Field(16, ge=1, le=4096, validation_alias=_env("NEWSDESK_EMBED_BATCH"))
     torch_threads: int = Field(
         0, ge=0, le=256, validation_alias=_env("NEWSDESK_TORCH_THREADS"),
         description="Threads the embedding runtime may use for ingest; 0 = all cores (questions use 1).",

@@ -26,7 +26,7 @@ class StoreConfig:
     embedding_model: str = ""
     chunk_tokens: int = 256
     chunk_overlap: int = 32
-    embed_batch_size: int = 64
+    embed_batch_size: int = 16  # OpenVINO at 64 x 256 tokens held ~670 MB of activations; 16: ~250 MB, as fast
     torch_threads: int = 0
     embed_backend: str = "auto"  # auto | torch | onnx | openvino
     embed_precision: str = "auto"  # auto | f32 | int8

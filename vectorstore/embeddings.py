@@ -103,7 +103,7 @@ class Embedder:
     `cache_dir` holds the exports (empty: the user's cache folder).
     """
 
-    def __init__(self, model: str = "", *, batch_size: int = 64, threads: int = 0, backend: str = "auto",
+    def __init__(self, model: str = "", *, batch_size: int = 16, threads: int = 0, backend: str = "auto",
                  precision: str = "auto", cache_dir: str | Path = "") -> None:
         self.model_name = model
         self.batch_size = batch_size

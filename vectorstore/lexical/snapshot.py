@@ -6,7 +6,7 @@ Files of a snapshot folder:
 |---|---|
 | `manifest.json` | format, the store version it matches, tokenizer fingerprint, BM25 k1/b, counts |
 | `bm25/` | the BM25 scores and vocabulary, by `bm25s.BM25.save` (the score arrays read memory-mapped) |
-| `vocab_sorted.npy`, `vocab_ids.npy`, `vocab_long.json` | the vocabulary sorted, for look-ups in place (`vocab.py`) |
+| `vocab_sorted.npy`, `vocab_ids.npy`, `vocab_index.npy`, `vocab_long.json` | the vocabulary sorted, for look-ups in place (`vocab.py`) |
 | `ids.npy`, `id_order.npy` | chunk ids (UTF-8, fixed width) and their sorted order (id -> row lookups) |
 | `day.npy`, `month.npy`, `dom.npy`, `chunk_index.npy` | per-row columns for filters and date boosts |
 | `kind.npy`, `source.npy`, `doc.npy` + `tables.json` | per-row codes into the kinds, outlets and document ids |

@@ -156,23 +156,21 @@ class CrawlState:
     @_serialised
     def unfinished(self, seeds: list[str]) -> list[PageState]:
         """Pages of these seeds that an earlier run listed but never ingested."""
-        if not seeds:
-            return []
-        marks = ",".join("?" * len(seeds))
-        rows = self.db.execute(
-            "SELECT url, doc_id, etag, last_modified, content_hash, status, seed, listed_date, error "
-            f"FROM pages WHERE status = 'pending' AND seed IN ({marks})", seeds)
-        return [PageState(*row) for row in rows]
+        return self._pages_of(seeds, pending_only=True)
 
     @_serialised
     def listed_by(self, seeds: list[str]) -> list[PageState]:
         """Every page whose last listing was by one of these seeds."""
+        return self._pages_of(seeds, pending_only=False)
+
+    def _pages_of(self, seeds: list[str], *, pending_only: bool) -> list[PageState]:
         if not seeds:
             return []
         marks = ",".join("?" * len(seeds))
+        pending = "status = 'pending' AND " if pending_only else ""
         rows = self.db.execute(
             "SELECT url, doc_id, etag, last_modified, content_hash, status, seed, listed_date, error "
-            f"FROM pages WHERE seed IN ({marks})", seeds)
+            f"FROM pages WHERE {pending}seed IN ({marks})", seeds)
         return [PageState(*row) for row in rows]
 
     @_serialised

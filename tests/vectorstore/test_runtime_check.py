@@ -170,3 +170,21 @@ def test_vectors_barely_depend_on_the_batch(embedder):
     alone = embedder.encode([text], threads=1)[0]
     mixed = embedder.encode(probe_set()["passages"][:20] + [text], threads=2)[-1]
     assert float(alone @ mixed) > (0.9995 if embedder.precision == "int8" else 0.99999)
+
+
+def test_batches_are_padded_to_a_few_widths(embedder):
+    """Questions of every length make a handful of input shapes (the runtime keeps state per
+    shape), the mask covers the real tokens only, and the padding leaves the vector alone."""
+    from vectorstore.runtime.tokenize import WIDTH_STEP
+
+    fast = embedder.runtime.tokenizer
+    texts = [" ".join(["practice"] * n) for n in range(1, 120, 3)]
+    widths = {fast.batch([t])["input_ids"].shape[1] for t in texts}
+    assert all(w % WIDTH_STEP == 0 for w in widths) and len(widths) <= 8
+    batch = fast.batch(["How much was added to the ARRS pot?"])
+    assert batch["attention_mask"].sum() == len(fast("How much was added to the ARRS pot?")["input_ids"])
+    assert batch["input_ids"].shape[1] == WIDTH_STEP
+    text = "How much was added to the ARRS pot?"
+    alone = embedder.encode([text], threads=1)[0]
+    reference = embedder.model.encode([text], normalize_embeddings=True)[0]
+    assert float(alone @ reference) > (0.998 if embedder.precision == "int8" else 0.9999)

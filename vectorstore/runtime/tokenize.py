@@ -10,6 +10,8 @@ import numpy as np
 
 from .modelinfo import ModelInfo
 
+WIDTH_STEP = 16  # batch widths are rounded up to a multiple of this (at most the model's window)
+
 
 class FastTokenizer:
     """Tokenizes for the fast runtimes and counts tokens for the chunker."""
@@ -25,6 +27,7 @@ class FastTokenizer:
         self._window = Tokenizer.from_file(path)  # embedding: cut at the window like ST
         self._window.no_padding()
         self._window.enable_truncation(max_length=info.max_seq_length, strategy="longest_first")
+        self.window = info.max_seq_length
         pad = self._window.token_to_id("[PAD]")
         self.pad_id = 0 if pad is None else pad
 
@@ -39,9 +42,14 @@ class FastTokenizer:
         return [len(e.ids) for e in self._plain.encode_batch(self._prepare(texts), add_special_tokens=False)]
 
     def batch(self, texts: Sequence[str]) -> dict[str, np.ndarray]:
-        """input_ids, attention_mask and token_type_ids (int64), padded to the longest text."""
+        """input_ids, attention_mask and token_type_ids (int64), padded to the longest text
+        rounded up to a multiple of `WIDTH_STEP` (never past the model's window)."""
         encs = self._window.encode_batch(self._prepare(texts), add_special_tokens=True)
-        width = max(1, max(len(e.ids) for e in encs))
+        # widths rounded up to a multiple of WIDTH_STEP: the runtime keeps compiled state for
+        # every input shape it meets, and one-by-one questions of every length grew a bot by
+        # ~90 MB; padded positions are masked, so the vectors do not change
+        longest = max(1, max(len(e.ids) for e in encs))
+        width = min(max(longest, self.window), -(-longest // WIDTH_STEP) * WIDTH_STEP)
         ids = np.full((len(encs), width), self.pad_id, dtype=np.int64)
         mask = np.zeros((len(encs), width), dtype=np.int64)
         types = np.zeros((len(encs), width), dtype=np.int64)

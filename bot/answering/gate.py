@@ -94,7 +94,8 @@ class Gate:
                 return Verdict.refuse("unknown-outlet", f"{NOT_FOUND_TEXT[:-1]}: it has nothing from "
                                                         f"{' or '.join(missing)}.")
         if self.config.refuse_missing_names:
-            missing = self.missing_names(question, mentioning) + self.missing_acronyms(question, mentioning)
+            missing = (self.missing_names(question, mentioning) + self.missing_acronyms(question, mentioning)
+                       + missing_role(question, mentioning))
             if missing:
                 return Verdict.refuse("missing-name", f"{NOT_FOUND_TEXT[:-1]}: it has nothing about "
                                                       f"{' or '.join(missing)}.")
@@ -138,6 +139,22 @@ class Gate:
         Scotland is not answered by coverage of England."""
         text = " ".join(f"{p.title}. {p.source}. {p.text}" for p in passages)
         return [n for n in question_names(question, self.lexicon) if question_terms(n) and not name_written(text, n)]
+
+
+# "Who is the health secretary?": a bare question about who holds a role, nothing else to go on
+_BARE_ROLE_Q = re.compile(r"^\s*who(?:['’]s|\s+is|\s+was|\s+are|\s+were)\s+(?:the\s+|an?\s+|our\s+)?"
+                          r"([a-z][a-z-]*(?:\s+[a-z][a-z-]*){1,3})\s*\??\s*$", re.I)
+
+
+def missing_role(question: str, passages: Sequence[Passage]) -> list[str]:
+    """For a bare "Who is the <role>?" question, the role when no passage writes it whole:
+    coverage of an LMC's medical secretary says nothing about the health secretary."""
+    m = _BARE_ROLE_Q.match(question)
+    if not m:
+        return []
+    role = m.group(1).strip()
+    phrase = re.compile(r"\b" + r"\W+".join(map(re.escape, role.split())), re.I)
+    return [] if any(phrase.search(f"{p.title}. {p.text}") for p in passages) else [f"the {role}"]
 
 
 def mentions_acronym(passages: Sequence[Passage], acronym: str) -> bool:

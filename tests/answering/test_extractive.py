@@ -150,3 +150,15 @@ def test_a_capital_at_a_sentences_start_does_not_write_a_name():
     assert name_written("Practices joined the Modern General Practice Access programme.", programme)
     assert name_written("The board met on Monday, and Chelsea said the deal was off.", "Chelsea Football Club")
     assert not name_written("The board met. Chelsea Harbour said the deal was off.", "Chelsea Football Club")
+
+
+def test_a_bare_role_question_needs_the_role_written_whole():
+    from bot.answering.gate import missing_role
+
+    lmc = Passage(chunk_id="a", text="LMC medical secretary Dr Graham Ostler said the list was too big.", title="T")
+    minister = Passage(chunk_id="b", text="Health Secretary Wes Streeting said the deal was fair.", title="T")
+    assert missing_role("Who is the health secretary?", [lmc]) == ["the health secretary"]
+    assert missing_role("Who is the health secretary?", [lmc, minister]) == []
+    assert missing_role("Who is the GP who chairs the network, according to Pulse?", [lmc]) == []
+    verdict = Gate().check("Who is the health secretary?", [lmc])
+    assert not verdict.answerable and "nothing about the health secretary" in verdict.text

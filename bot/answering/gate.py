@@ -21,6 +21,7 @@ from typing import Callable, Iterable, Mapping, Sequence
 from vectorstore.passage import Passage
 
 from ..answer import NOT_FOUND_TEXT, Answer
+from ..language.analysis import analysed
 from ..language.lexicon import Lexicon, load_lexicon
 from ..language.outlets import unknown_outlets
 from ..language.questions import question_acronyms, question_names
@@ -122,7 +123,7 @@ class Gate:
         covered: set[str] = set()
         best_single = 0.0
         for p in passages[:cfg.coverage_passages]:
-            hit = q_terms & (term_set(p.title) | term_set(p.text))
+            hit = q_terms & (term_set(p.title) | analysed(p.text).terms)
             covered |= hit
             best_single = max(best_single, sum(weights[t] for t in hit) / total)
         union = sum(weights[t] for t in covered) / total

@@ -15,7 +15,8 @@ from typing import Callable, Sequence
 from vectorstore.passage import Passage
 
 from ..language.lexicon import Lexicon, load_lexicon
-from ..language.questions import answer_type, asks_about_readers, carries_on, has_answer_type, split_sentences
+from ..language.analysis import analysed
+from ..language.questions import answer_type, asks_about_readers, carries_on, has_answer_type
 from ..language.terms import acronym_terms, question_terms, term_set
 
 IdfFn = Callable[[str], float]
@@ -59,7 +60,7 @@ def candidate_idf(passages: Sequence[Passage]) -> IdfFn:
     n = max(1, len(passages))
     df: dict[str, int] = {}
     for p in passages:
-        for t in term_set(p.text):
+        for t in analysed(p.text).terms:
             df[t] = df.get(t, 0) + 1
     return lambda t: math.log(1 + (n + 1) / (df.get(t, 0) + 0.5))
 
@@ -96,24 +97,26 @@ class SentenceScorer:
                 kind_weight = cfg.readers_comment_weight if about_readers else cfg.comment_weight
             else:
                 kind_weight = cfg.readers_article_weight if about_readers else 1.0
+            text = analysed(passage.text)
             title_terms = term_set(passage.title)
-            passage_terms = term_set(passage.text) | title_terms
-            units = [(s, 1.0) for s in split_sentences(passage.text)]
-            if passage.is_comment:
-                units = [(passage.text, 1.0)]  # a reader's comment is quoted whole (trimmed later)
+            passage_terms = text.terms | title_terms
+            units = [(s, keys, 1.0) for s, keys in zip(text.sentences, text.sentence_keys)]
+            if passage.is_comment:  # a reader's comment is quoted whole (trimmed later)
+                units = [(passage.text, text.terms | acronym_terms(passage.text), 1.0)]
             elif passage.title and passage.title not in seen_titles:
-                seen_titles.add(passage.title)
-                units.append((passage.title, cfg.headline_weight))  # the headline is reporting too
-            for position, (sentence, unit_weight) in enumerate(units):
+                seen_titles.add(passage.title)  # the headline is reporting too
+                units.append((passage.title, title_terms | acronym_terms(passage.title), cfg.headline_weight))
+            # typed questions ("when", "how much") and readers' comments on the story asked
+            # about may answer in other words than the question's
+            loose = wanted is not None or (passage.is_comment and about_readers)
+            title_hit = q_terms & title_terms
+            for position, (sentence, keys, unit_weight) in enumerate(units):
+                hit = q_terms & keys
+                if not hit and not (loose and title_hit):
+                    continue
                 if not has_answer_type(sentence, wanted):
                     continue
-                hit = q_terms & (term_set(sentence) | acronym_terms(sentence))
-                # typed questions ("when", "how much") and readers' comments on the story asked
-                # about may answer in other words than the question's
-                loose = wanted is not None or (passage.is_comment and about_readers)
-                if not hit and not (loose and q_terms & title_terms):
-                    continue
-                in_title = (q_terms & title_terms) - hit
+                in_title = title_hit - hit
                 in_passage = (q_terms & passage_terms) - hit - in_title
                 direct = sum(weights[t] for t in hit) / total
                 cover = direct + (cfg.headline_term_credit * sum(weights[t] for t in in_title)
@@ -124,7 +127,7 @@ class SentenceScorer:
                 if len(sentence) < cfg.fragment_chars:
                     score *= cfg.fragment_weight
                 follower = ""
-                if not passage.is_comment and position + 1 < len(units) and units[position + 1][1] == 1.0:
+                if not passage.is_comment and position + 1 < len(units) and units[position + 1][2] == 1.0:
                     follower = units[position + 1][0] if carries_on(units[position + 1][0]) else ""
                 scored.append(ScoredSentence(sentence, index, score, frozenset(hit), direct, follower))
         scored.sort(key=lambda s: s.score, reverse=True)

@@ -14,7 +14,7 @@ from collections import Counter
 from typing import Iterable
 
 from .dates import MONTH_NAMES, WEEKDAY_NAMES
-from .terms import QUESTION_WORDS, question_terms, term_set
+from .terms import QUESTION_WORDS, question_terms, term_offsets
 
 _PERSON_Q = re.compile(r"^\s*(who\b|(?:which|what)\b(?:\s+[\w-]+){0,2}?\s+(individual|person|player|artist|singer|"
                        r"actor|actress|author|executive|ceo|founder|coach|manager|politician|athlete|quarterback|"
@@ -117,17 +117,22 @@ def likely_answer(question: str, texts: Iterable[tuple[str, float]], exclude: It
     described: Counter[str] = Counter()
     full_forms: dict[str, Counter[str]] = {}
     for text, weight in texts:
-        for name, start, end in name_spans(text):
+        spans = name_spans(text)
+        # where the question's describing words are written ("secretary"), for the windows below
+        role_at = term_offsets(text, role) if role and spans else []
+        for name, start, end in spans:
             words = name.split()
             if name.lower() in excluded or any(w.lower() in asked and w.lower() != noun for w in words):
                 continue
             plain = [w.lower() in ordinary for w in words]
             if all(plain) or (kind == "person" and (any(plain) or not all(_PERSON_WORD.match(w) for w in words))):
                 continue
-            window = text[max(0, start - ROLE_WINDOW):end + ROLE_WINDOW]
+            low, high = max(0, start - ROLE_WINDOW), end + ROLE_WINDOW
+            window = text[low:high]
             if noun and noun in name.lower().split() and (all(w.lower() == noun for w in words) or kind == "person"):
                 continue  # "University" alone names nothing
-            weight_here = weight * (1 + ROLE_BOOST * min(3, len(role & term_set(window))))
+            near = {term for a, b, term in role_at if a >= low and b <= high}
+            weight_here = weight * (1 + ROLE_BOOST * min(3, len(near)))
             key = words[-1].lower()
             # the kind asked for, in the name ("University of Northgate": only such names compete)
             # or, for a person, beside it ("Dr Felicity Marwood, NHS England's national director":

@@ -15,10 +15,10 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from vectorstore.lexical.tokenizer import STOPWORDS, TOKENIZER_ID, stem, terms, tokenize
+from vectorstore.lexical.tokenizer import STOPWORDS, TOKENIZER_ID, stem, term_offsets, terms, tokenize
 
-__all__ = ["QUESTION_WORDS", "STOPWORDS", "TOKENIZER_ID", "acronym_terms", "question_terms", "stem", "term_set",
-           "terms", "tokenize"]
+__all__ = ["QUESTION_WORDS", "STOPWORDS", "TOKENIZER_ID", "acronym_terms", "question_terms", "stem", "term_offsets",
+           "term_set", "terms", "tokenize"]
 
 # Sentences whose terms are remembered (`term_set`, `acronym_terms`): one question's gate and
 # answerer look at a few hundred sentences, several times each. Each entry costs about 2 KB

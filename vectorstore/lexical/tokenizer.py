@@ -90,6 +90,24 @@ def tokenize(text: str, stop: frozenset[str]) -> list[str]:
     return out
 
 
+def term_offsets(text: str, wanted: frozenset[str] | set[str]) -> list[tuple[int, int, str]]:
+    """(start, end, term) of the tokens of a text whose `terms` term is in `wanted`, with
+    offsets into the text (as lower-cased: the same for all but a few non-ASCII letters)."""
+    cache = _caches.get(STOPWORDS)
+    if cache is None or len(cache) > _CACHE_LIMIT:
+        cache = _caches[STOPWORDS] = {}
+    out: list[tuple[int, int, str]] = []
+    for match in _TOKEN.finditer(text.lower()):
+        token = match.group()
+        try:
+            term = cache[token]
+        except KeyError:
+            term = cache[token] = _term(token, STOPWORDS)
+        if term is not None and term in wanted:
+            out.append((match.start(), match.end(), term))
+    return out
+
+
 def terms(text: str) -> list[str]:
     """Terms of a text, in order: stemmed words (no stopwords, no 1-letter words) and figures.
     BM25 indexes chunks and searches questions with these."""

@@ -68,6 +68,15 @@ def _name_spans(text: str) -> tuple[tuple[str, int, int], ...]:
     return tuple(out)
 
 
+_LOWER_WORD = re.compile(r"\b[a-z][\w’'-]*")
+
+
+@lru_cache(maxsize=1024)
+def _lower_case_words(text: str) -> frozenset[str]:
+    """The words a text writes in lower case (remembered for the last 1,024 passages)."""
+    return frozenset(_LOWER_WORD.findall(text))
+
+
 _ROLE_Q = re.compile(r"^\s*who(?:['’]s|\s+is|\s+was|\s+are|\s+were)\s+(?:the\s+|an?\s+)?(.+?)\s+"
                      r"(?:who|that|quoted|behind|when|on|at|in|of|for|from|leading|running)\b", re.I)
 
@@ -109,7 +118,7 @@ def likely_answer(question: str, texts: Iterable[tuple[str, float]], exclude: It
     asked = {w.lower() for w in re.findall(r"[\w’'-]+", question)}
     excluded = {e.lower() for e in exclude}
     # a word the passages also write in lower case is an ordinary word, not part of a name
-    ordinary = {w for text, _ in texts for w in re.findall(r"\b[a-z][\w’'-]*", text)}
+    ordinary = frozenset().union(*(_lower_case_words(text) for text, _ in texts))
     noun = asked_noun(question)
     # the question's own lower-case words ("director", "secretary"), which describe the one asked for
     role = set(question_terms(" ".join(w for w in re.findall(r"\b[a-z][\w’'-]*", question)))) - {noun}
@@ -119,7 +128,7 @@ def likely_answer(question: str, texts: Iterable[tuple[str, float]], exclude: It
     for text, weight in texts:
         spans = name_spans(text)
         # where the question's describing words are written ("secretary"), for the windows below
-        role_at = term_offsets(text, role) if role and spans else []
+        role_at = [(a, b, t) for t, a, b in zip(*term_offsets(text)) if t in role] if role and spans else []
         for name, start, end in spans:
             words = name.split()
             if name.lower() in excluded or any(w.lower() in asked and w.lower() != noun for w in words):

@@ -15,7 +15,8 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from vectorstore.lexical.tokenizer import STOPWORDS, TOKENIZER_ID, stem, term_offsets, terms, tokenize
+from vectorstore.lexical.tokenizer import STOPWORDS, TOKENIZER_ID, stem, terms, tokenize
+from vectorstore.lexical.tokenizer import term_offsets as _term_offsets
 
 __all__ = ["QUESTION_WORDS", "STOPWORDS", "TOKENIZER_ID", "acronym_terms", "question_terms", "stem", "term_offsets",
            "term_set", "terms", "tokenize"]
@@ -66,6 +67,13 @@ def acronym_terms(text: str) -> frozenset[str]:
         if 2 <= len(initials) <= 6:
             out.add(stem(initials.lower()))
     return frozenset(out)
+
+
+@lru_cache(maxsize=1024)
+def term_offsets(text: str) -> tuple[tuple[str, ...], tuple[int, ...], tuple[int, ...]]:
+    """`vectorstore.lexical.tokenizer.term_offsets`, remembered for the last 1,024 passages
+    (a who/which question's search and answer look for words near names in the same ones)."""
+    return _term_offsets(text)
 
 
 @lru_cache(maxsize=_SENTENCE_CACHE)

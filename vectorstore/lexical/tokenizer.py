@@ -90,22 +90,26 @@ def tokenize(text: str, stop: frozenset[str]) -> list[str]:
     return out
 
 
-def term_offsets(text: str, wanted: frozenset[str] | set[str]) -> list[tuple[int, int, str]]:
-    """(start, end, term) of the tokens of a text whose `terms` term is in `wanted`, with
-    offsets into the text (as lower-cased: the same for all but a few non-ASCII letters)."""
+def term_offsets(text: str) -> tuple[tuple[str, ...], tuple[int, ...], tuple[int, ...]]:
+    """A text's `terms` with where each is written: (terms, starts, ends), offsets into the
+    text as lower-cased (the same as the text's for all but a few non-ASCII letters)."""
     cache = _caches.get(STOPWORDS)
     if cache is None or len(cache) > _CACHE_LIMIT:
         cache = _caches[STOPWORDS] = {}
-    out: list[tuple[int, int, str]] = []
+    out: list[str] = []
+    starts: list[int] = []
+    ends: list[int] = []
     for match in _TOKEN.finditer(text.lower()):
         token = match.group()
         try:
             term = cache[token]
         except KeyError:
             term = cache[token] = _term(token, STOPWORDS)
-        if term is not None and term in wanted:
-            out.append((match.start(), match.end(), term))
-    return out
+        if term is not None:
+            out.append(term)
+            starts.append(match.start())
+            ends.append(match.end())
+    return tuple(out), tuple(starts), tuple(ends)
 
 
 def terms(text: str) -> list[str]:

@@ -120,8 +120,19 @@ class LexicalIndex:
         return self.term_scores(self.snapshot.term_ids(query_terms)).astype(np.float64)
 
     def term_scores(self, ids: tuple[int, ...]) -> np.ndarray:
-        """float32 BM25 scores of every chunk for vocabulary ids (cached; do not modify)."""
-        return self._scores.fetch(ids, lambda: self.snapshot.term_scores(ids))
+        """float32 BM25 scores of every chunk for vocabulary ids (cached; do not modify).
+
+        A list that extends a cached one (a who/which question searched again with the name
+        its first results support, a clause with it) starts from that one's scores: the terms
+        are summed in the same order, so the values are the same."""
+        def make() -> np.ndarray:
+            with self._scores.lock:
+                prefix = max((key for key in self._scores if len(key) < len(ids) and ids[:len(key)] == key),
+                             key=len, default=())
+                start = self._scores[prefix] if prefix else None
+            return self.snapshot.term_scores(ids[len(prefix):], start_from=start)
+
+        return self._scores.fetch(ids, make)
 
     def allowed_rows(self, filters: SearchFilters | None) -> np.ndarray | None:
         """The rows the filters allow, ascending (None = all; cached per filter)."""

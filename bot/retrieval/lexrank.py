@@ -37,7 +37,7 @@ class LexicalRanking:
     top_values: np.ndarray  # their fused lexical scores (question + best clause, rescaled to [0, 1])
     rows: np.ndarray | None  # the rows `values` are for (None = every row)
     values: np.ndarray  # fused lexical score per row of `rows`
-    whole: np.ndarray  # BM25 of the whole question per row of `rows`
+    whole: np.ndarray  # BM25 of the whole question per row of `rows` (float32)
 
     @property
     def rank(self) -> dict[int, int]:
@@ -69,15 +69,21 @@ def rank_lexical(index: LexicalIndex, query_terms: Sequence[str], clause_terms: 
 
     def scores(terms: Sequence[str]) -> np.ndarray:
         f32 = index.term_scores(index.snapshot.term_ids(terms))
-        return (f32 if rows is None else f32[rows]).astype(np.float64)
+        return f32 if rows is None else f32[rows]
 
+    # the clauses first: the first one's terms begin the question's, whose sum starts from it
+    by_clause = [scores(terms) for terms in clause_terms]
     whole = scores(query_terms)
+    # float64 arithmetic on the float32 sums, in place: no full-length copies beyond these
     lexical = _scaled(whole)
-    if clause_terms:
+    if by_clause:
         best = np.zeros(len(whole))
-        for terms in clause_terms:
-            np.maximum(best, _scaled(scores(terms)), out=best)
-        lexical = _scaled(lexical + clause_weight * best)
+        scaled = np.empty(len(whole))
+        for clause in by_clause:
+            np.maximum(best, _scaled(clause, out=scaled), out=best)
+        np.multiply(best, clause_weight, out=best)
+        np.add(lexical, best, out=lexical)
+        _scaled(lexical, out=lexical)
     n = min(pool, int(np.count_nonzero(lexical)))
     at = _top(lexical, n)
     if rows is None:
@@ -101,9 +107,15 @@ def _tied(values: np.ndarray, at: np.ndarray) -> bool:
     return bool(np.any(chosen[1:] == chosen[:-1])) or int(np.count_nonzero(values >= chosen[-1])) > len(at)
 
 
-def _scaled(values: np.ndarray) -> np.ndarray:
+def _scaled(values: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+    """`values` (float32 or float64) divided by their maximum, in float64 (into `out`, if given)."""
     top = float(values.max()) if values.size else 0.0
-    return values / top if top > 0 else values
+    if out is None:
+        out = np.empty(values.shape)
+    if top > 0:
+        return np.divide(values, top, out=out, dtype=np.float64)
+    out[...] = values
+    return out
 
 
 def _top(values: np.ndarray, n: int) -> np.ndarray:

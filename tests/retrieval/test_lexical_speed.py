@@ -119,12 +119,43 @@ def test_filtered_rankings_equal_the_full_length_computation(index, question):
 def test_term_scores_are_shared_not_recomputed(index, monkeypatch):
     calls = []
     real = index.snapshot.term_scores
-    monkeypatch.setattr(index.snapshot, "term_scores", lambda ids: calls.append(ids) or real(ids))
+    monkeypatch.setattr(index.snapshot, "term_scores",
+                        lambda ids, start_from=None: calls.append(ids) or real(ids, start_from))
     index._scores.clear()
     first = index.term_scores(index.snapshot.term_ids(terms("flood barrier budget")))
     again = index.term_scores(index.snapshot.term_ids(terms("flood barrier budget")))
     assert again is first and len(calls) == 1
     assert first.dtype == np.float32
+
+
+def test_a_longer_term_list_starts_from_a_cached_prefix_with_the_same_values(index, monkeypatch):
+    """A who/which question searched again with a name adds only the name's postings."""
+    calls = []
+    real = index.snapshot.term_scores
+    monkeypatch.setattr(index.snapshot, "term_scores",
+                        lambda ids, start_from=None: calls.append(ids) or real(ids, start_from))
+    index._scores.clear()
+    short = index.snapshot.term_ids(terms("flood barrier budget"))
+    longer = index.snapshot.term_ids(terms("flood barrier budget hospital"))
+    assert len(longer) == len(short) + 1
+    index.term_scores(short)
+    extended = index.term_scores(longer)
+    assert calls[-1] == longer[len(short):]  # only the added term was summed
+    assert np.array_equal(extended, real(longer))  # bit for bit what summing them all gives
+
+
+def test_postings_are_remembered_within_a_byte_budget(index, monkeypatch):
+    snap = index.snapshot
+    snap._postings.clear()
+    snap._postings_bytes = 0
+    ids = snap.term_ids(terms("flood barrier budget hospital"))
+    first = snap.postings(ids[0])
+    assert snap.postings(ids[0])[0] is first[0]  # the second read comes from memory
+    monkeypatch.setattr("vectorstore.lexical.snapshot.POSTINGS_CACHE_BYTES", 1)
+    for i in ids:
+        snap.postings(i)
+    assert len(snap._postings) == 1  # over budget, only the newest stays
+    assert snap._postings_bytes == sum(a.nbytes for a in snap._postings[ids[-1]])
 
 
 def test_records_and_postings_are_read_after_the_folder_is_removed(tmp_path, index):

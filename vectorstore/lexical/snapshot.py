@@ -30,7 +30,9 @@ import json
 import logging
 import mmap
 import os
+import threading
 import weakref
+from collections import OrderedDict
 from pathlib import Path
 from typing import Any, Iterator, Mapping, Sequence
 
@@ -143,6 +145,11 @@ class IdColumn(Sequence[str]):
             yield bytes(x).decode("utf-8")
 
 
+# Postings of the terms read last, kept for the next questions: at 100k chunks a question's
+# rankings read ~80 term postings, mostly of the same few hundred words (0.1-0.4 MB each).
+POSTINGS_CACHE_BYTES = 32 * 2**20
+
+
 class Snapshot:
     """A snapshot folder opened for reading: arrays memory-mapped, small tables in memory."""
 
@@ -167,6 +174,9 @@ class Snapshot:
         self._data = ArrayFile(bm25 / "data.csc.index.npy")
         self._indices = ArrayFile(bm25 / "indices.csc.index.npy")
         self._indptr = np.asarray(np.load(bm25 / "indptr.csc.index.npy", mmap_mode="r", allow_pickle=False))
+        self._postings: OrderedDict[int, tuple[np.ndarray, np.ndarray]] = OrderedDict()
+        self._postings_bytes = 0
+        self._postings_lock = threading.Lock()
         self.vocab: Mapping[str, int] = (Vocabulary(self.folder) if Vocabulary.exists(self.folder) else
                                          json.loads((bm25 / "vocab.index.json").read_text(encoding="utf-8")))
         self._id_raw = load("ids")
@@ -201,14 +211,35 @@ class Snapshot:
         vocab = self.vocab
         return tuple(i for i in (vocab.get(t) for t in query_terms) if i is not None)
 
-    def term_scores(self, ids: Sequence[int]) -> np.ndarray:
-        """BM25 scores (float32) of every chunk for vocabulary ids, from those terms' postings."""
+    def term_scores(self, ids: Sequence[int], start_from: np.ndarray | None = None) -> np.ndarray:
+        """BM25 scores (float32) of every chunk for vocabulary ids, from those terms' postings;
+        `start_from`: the scores of terms before these, added to (a new array is returned)."""
         # as bm25s's `get_scores` (numpy backend) sums them, term by term: the same float32 values
-        scores = np.zeros(self.size, dtype=self._score_dtype)
+        scores = np.zeros(self.size, dtype=self._score_dtype) if start_from is None else start_from.copy()
         for i in ids:
-            start, end = int(self._indptr[i]), int(self._indptr[i + 1])
-            np.add.at(scores, self._indices.read(start, end), self._data.read(start, end))
+            rows, values = self.postings(i)
+            np.add.at(scores, rows, values)
         return scores
+
+    def postings(self, term_id: int) -> tuple[np.ndarray, np.ndarray]:
+        """(rows, BM25 values) of one term's postings (the last-used terms are remembered, up to
+        `POSTINGS_CACHE_BYTES`: questions use the same common words again and again)."""
+        with self._postings_lock:
+            hit = self._postings.get(term_id)
+            if hit is not None:
+                self._postings.move_to_end(term_id)
+                return hit
+        start, end = int(self._indptr[term_id]), int(self._indptr[term_id + 1])
+        value = (self._indices.read(start, end), self._data.read(start, end))
+        size = value[0].nbytes + value[1].nbytes
+        with self._postings_lock:
+            if term_id not in self._postings:
+                self._postings[term_id] = value
+                self._postings_bytes += size
+            while self._postings_bytes > POSTINGS_CACHE_BYTES and len(self._postings) > 1:
+                _, (rows, values) = self._postings.popitem(last=False)
+                self._postings_bytes -= rows.nbytes + values.nbytes
+        return value
 
     def df(self, term: str) -> int:
         """Number of chunks holding `term`."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Callable, Sequence
 
 from vectorstore.passage import Passage
@@ -155,7 +156,14 @@ class SentenceScorer:
 
 def similar(a: str, b: str, overlap: float = 0.8) -> bool:
     """True when two sentences share more than `overlap` of the shorter one's terms."""
-    ta, tb = set(question_terms(a)), set(question_terms(b))
+    ta, tb = _content_terms(a), _content_terms(b)
     if not ta or not tb:
         return a == b
     return len(ta & tb) / min(len(ta), len(tb)) > overlap
+
+
+@lru_cache(maxsize=4096)
+def _content_terms(sentence: str) -> frozenset[str]:
+    """A sentence's `question_terms`, as a set (remembered: a multi-source answer compares each
+    candidate sentence with every quote chosen so far)."""
+    return frozenset(question_terms(sentence))

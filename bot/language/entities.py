@@ -14,7 +14,7 @@ from collections import Counter
 from typing import Iterable
 
 from .dates import MONTH_NAMES, WEEKDAY_NAMES
-from .terms import QUESTION_WORDS, question_terms, term_offsets
+from .terms import QUESTION_WORDS, question_terms, term_offsets, terms
 
 _PERSON_Q = re.compile(r"^\s*(who\b|(?:which|what)\b(?:\s+[\w-]+){0,2}?\s+(individual|person|player|artist|singer|"
                        r"actor|actress|author|executive|ceo|founder|coach|manager|politician|athlete|quarterback|"
@@ -98,6 +98,34 @@ def asked_noun(question: str) -> str | None:
     return None
 
 
+class RoleWords:
+    """Finds where a text writes any of a few terms (stems), as the tokenizer reads it, without
+    tokenizing the whole text: a regular expression finds the words that begin like one of
+    them (a Snowball stem is the word's beginning, give or take its last two letters:
+    "secretari" for "secretary", "capabl" for "capability"), and only those are stemmed.
+    Terms that are figures fall back to tokenizing."""
+
+    def __init__(self, wanted: set[str] | frozenset[str]) -> None:
+        self.wanted = frozenset(wanted)
+        words = {t[:max(2, len(t) - 2)] for t in self.wanted if t.isalpha()}
+        self.tokenize = any(not t.isalpha() for t in self.wanted)
+        self.pattern = re.compile(r"(?<![^\W\d_])(?:" + "|".join(sorted(map(re.escape, words), key=len, reverse=True))
+                                  + r")[^\W\d_]*", re.I) if words else None
+
+    def find(self, text: str) -> list[tuple[int, int, str]]:
+        """(start, end, term) of each wanted term the text writes, in order."""
+        if self.tokenize:
+            return [(a, b, t) for t, a, b in zip(*term_offsets(text)) if t in self.wanted]
+        if self.pattern is None:
+            return []
+        out = []
+        for m in self.pattern.finditer(text):
+            term = terms(m.group())
+            if len(term) == 1 and term[0] in self.wanted:
+                out.append((m.start(), m.end(), term[0]))
+        return out
+
+
 ROLE_WINDOW = 80  # characters either side of a name where the question's own words describe it
 ROLE_BOOST = 1.0  # a name counts (1 + ROLE_BOOST * such words, at most 3) times
 DESCRIBED_BOOST = 3.0  # a person named beside the role asked for counts this many times
@@ -122,13 +150,14 @@ def likely_answer(question: str, texts: Iterable[tuple[str, float]], exclude: It
     noun = asked_noun(question)
     # the question's own lower-case words ("director", "secretary"), which describe the one asked for
     role = set(question_terms(" ".join(w for w in re.findall(r"\b[a-z][\w’'-]*", question)))) - {noun}
+    role_words = RoleWords(role)
     counts: Counter[str] = Counter()
     described: Counter[str] = Counter()
     full_forms: dict[str, Counter[str]] = {}
     for text, weight in texts:
         spans = name_spans(text)
         # where the question's describing words are written ("secretary"), for the windows below
-        role_at = [(a, b, t) for t, a, b in zip(*term_offsets(text)) if t in role] if role and spans else []
+        role_at = role_words.find(text) if role and spans else []
         for name, start, end in spans:
             words = name.split()
             if name.lower() in excluded or any(w.lower() in asked and w.lower() != noun for w in words):

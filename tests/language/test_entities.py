@@ -54,3 +54,18 @@ def test_a_person_named_beside_the_role_asked_for_wins():
     q = "Who was the NHS England director quoted when the fund was opened?"
     assert likely_answer(q, texts) == "Felicity Marwood"
     assert likely_answer("Who spoke about the money?", texts) == "Gareth Penhaligon"  # the most written
+
+
+def test_role_words_are_found_where_the_tokenizer_finds_them():
+    """A who/which answer's describing words ("secretary", "using", "capability") are found
+    by a regular expression and checked by stemming: the same places as tokenizing the text."""
+    from bot.language.entities import RoleWords
+    from bot.language.terms import question_terms, term_offsets
+
+    text = ("The health secretaries, using new capabilities, said the secretary's plan faced "
+            "3.5% cuts; Secretary Jones was facing critics. Usefully, nobody used it.")
+    for words in ("secretary", "use capability face", "face 3.5%", "nothing here", "is"):
+        wanted = set(question_terms(words))
+        want = [(a, b, t) for t, a, b in zip(*term_offsets(text)) if t in wanted]
+        assert RoleWords(wanted).find(text) == want, words
+    assert len(RoleWords(set(question_terms("secretary"))).find(text)) == 3

@@ -124,3 +124,19 @@ def test_a_leading_when_clause_only_sets_the_time():
     assert answer_type("When the 4.7% deal was announced, what uplift did GPC say practices needed?") is None
     assert answer_type("When the fund first opened, how big was the total pot?") == "quantity"
     assert answer_type("When does Harrow Lane Surgery close?") == "date"
+
+
+def test_a_passages_analysis_matches_tokenizing_it_whole_and_by_sentence():
+    """`analysed` works a passage out once: its terms are the whole text's, each sentence's
+    keys its terms plus the acronyms it spells out."""
+    from bot.language.analysis import analysed
+    from bot.language.questions import split_sentences
+    from bot.language.terms import acronym_terms, terms
+
+    text = ("The Quality and Outcomes Framework pays £1.4bn.\n\nDr Ames said it was late. "
+            "Practices,\nhowever, were paid 86,400 in total! Mr. Smith disagreed")
+    got = analysed(text)
+    assert got.terms == frozenset(terms(text))
+    assert list(got.sentences) == split_sentences(text)
+    assert list(got.sentence_keys) == [frozenset(terms(s)) | acronym_terms(s) for s in got.sentences]
+    assert "qof" in got.sentence_keys[0] and analysed(text) is got  # remembered

@@ -133,7 +133,7 @@ def test_a_passages_analysis_matches_tokenizing_it_whole_and_by_sentence():
     from bot.language.questions import split_sentences
     from bot.language.terms import acronym_terms, terms
 
-    text = ("The Quality and Outcomes Framework pays £1.4bn.\n\nDr Ames said it was late. "
+    text = ("Payments under Quality and Outcomes Framework reached £1.4bn.\n\nDr Ames said it was late. "
             "Practices,\nhowever, were paid 86,400 in total! Mr. Smith disagreed")
     got = analysed(text)
     assert got.terms == frozenset(terms(text))

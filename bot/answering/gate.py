@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Callable, Iterable, Mapping, Sequence
 
 from vectorstore.passage import Passage
@@ -173,9 +174,15 @@ def mentions_acronym(passages: Sequence[Passage], acronym: str) -> bool:
 def _spelled_out(text: str, letters: str) -> bool:
     """True when consecutive words of the text start with the acronym's letters, in any case
     ("whole-time-equivalent" for WTE, "additional roles reimbursement scheme" for ARRS)."""
-    words = [w for w in re.split(r"[\s\-–—/]+", text.lower()) if w and w[0].isalnum()]
-    n, target = len(letters), letters.lower()
-    return any("".join(w[0] for w in words[i:i + n]) == target for i in range(len(words) - n + 1))
+    return letters.lower() in _initials(text)
+
+
+@lru_cache(maxsize=2048)
+def _initials(text: str) -> str:
+    """The first letters of a text's words, in order, lower-cased (words split at spaces,
+    dashes and slashes; a word must start with a letter or digit): remembered, since every
+    acronym of every question is looked for in the same passages."""
+    return "".join(w[0] for w in re.split(r"[\s\-–—/]+", text.lower()) if w and w[0].isalnum())
 
 
 _HONORIFICS = frozenset("Dr Mr Mrs Ms Miss Prof Professor Sir Dame Lord Lady Cllr Rev Judge".split())
@@ -196,17 +203,23 @@ def name_written(text: str, name: str) -> bool:
     if re.search(r"\b" + r"\W+".join(map(re.escape, words)) + r"\b", text, re.I):
         return True
     for m in re.finditer(rf"\b{re.escape(words[-1])}\b", text):
-        before = re.search(r"([A-Z][\w’'.-]*)[ \t]+$", text[:m.start()])
+        before = re.search(r"([A-Z][\w’'.-]*)[ \t]+$", _before(text, m.start()))
         if before is None or _not_a_rival(before.group(1), words[-2]):
             return True
     for m in re.finditer(rf"\b{re.escape(words[0])}\b", text):
         after = re.match(r"[ \t]+([A-Z][\w’'.-]*)", text[m.end():])
         if after is not None and after.group(1) != words[1]:
             continue
-        if _SENTENCE_START.search(text[:m.start()]):
+        if _SENTENCE_START.search(_before(text, m.start())):
             continue  # "Modern telephony …": a capital at a sentence's start is no name
         return True
     return False
+
+
+def _before(text: str, at: int, span: int = 1000) -> str:
+    """The text just before position `at` (at most `span` characters): what the patterns
+    anchored at its end need, without copying and scanning everything before it."""
+    return text[max(0, at - span):at]
 
 
 _SENTENCE_START = re.compile(r"(?:^|[.!?]['’\"”)]*\s+|\n\s*)['‘\"“(]?$")

@@ -9,6 +9,7 @@ No language model is involved: these are patterns, measured on MultiHop-RAG's de
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from functools import lru_cache
 from collections import Counter
 from typing import Iterable
@@ -151,33 +152,46 @@ def likely_answer(question: str, texts: Iterable[tuple[str, float]], exclude: It
     # the question's own lower-case words ("director", "secretary"), which describe the one asked for
     role = set(question_terms(" ".join(w for w in re.findall(r"\b[a-z][\w’'-]*", question)))) - {noun}
     role_words = RoleWords(role)
+    noun_near = re.compile(rf"\b{re.escape(noun)}", re.I) if noun else None
     counts: Counter[str] = Counter()
     described: Counter[str] = Counter()
     full_forms: dict[str, Counter[str]] = {}
+    candidates: dict[str, bool] = {}  # name -> can it answer (what does not depend on where it is)
+
+    def can_answer(name: str) -> bool:
+        words = name.split()
+        lower = [w.lower() for w in words]
+        if name.lower() in excluded or any(w in asked and w != noun for w in lower):
+            return False
+        plain = [w in ordinary for w in lower]
+        if all(plain) or (kind == "person" and (any(plain) or not all(_PERSON_WORD.match(w) for w in words))):
+            return False
+        # "University" alone names nothing
+        return not (noun and noun in lower and (all(w == noun for w in lower) or kind == "person"))
+
     for text, weight in texts:
         spans = name_spans(text)
         # where the question's describing words are written ("secretary"), for the windows below
         role_at = role_words.find(text) if role and spans else []
+        role_starts = [a for a, _, _ in role_at]
         for name, start, end in spans:
-            words = name.split()
-            if name.lower() in excluded or any(w.lower() in asked and w.lower() != noun for w in words):
-                continue
-            plain = [w.lower() in ordinary for w in words]
-            if all(plain) or (kind == "person" and (any(plain) or not all(_PERSON_WORD.match(w) for w in words))):
+            ok = candidates.get(name)
+            if ok is None:
+                ok = candidates[name] = can_answer(name)
+            if not ok:
                 continue
             low, high = max(0, start - ROLE_WINDOW), end + ROLE_WINDOW
-            window = text[low:high]
-            if noun and noun in name.lower().split() and (all(w.lower() == noun for w in words) or kind == "person"):
-                continue  # "University" alone names nothing
-            near = {term for a, b, term in role_at if a >= low and b <= high}
+            near = {term for a, b, term in role_at[bisect_left(role_starts, low):bisect_left(role_starts, high)]
+                    if b <= high}
             weight_here = weight * (1 + ROLE_BOOST * min(3, len(near)))
+            words = name.split()
             key = words[-1].lower()
             # the kind asked for, in the name ("University of Northgate": only such names compete)
             # or, for a person, beside it ("Dr Felicity Marwood, NHS England's national director":
             # counts DESCRIBED_BOOST times; MultiHop dev inference_answer 0.796 -> 0.812, where
             # letting only such persons compete gave 0.780)
-            if noun and (noun in name.lower().split() if kind == "thing" else
-                         re.search(rf"\b{re.escape(noun)}", window, re.I)):
+            if noun_near is not None and (noun in name.lower().split() if kind == "thing" else
+                                          noun_near.search(text[low:high])):
                 described[key] += weight_here
                 weight_here *= DESCRIBED_BOOST
             counts[key] += weight_here

@@ -17,9 +17,7 @@ from functools import lru_cache
 
 from ingest.chunking import split_sentences
 
-from .terms import acronym_terms, terms
-
-_acronyms = acronym_terms.__wrapped__  # not through its cache: this one remembers the result
+from .terms import acronym_terms, term_set
 
 # Passages remembered: a question's gate and answerer look at 10-40 passages; an entry holds
 # the sentences and their term sets (about 10 KB for a 256-token chunk).
@@ -41,6 +39,9 @@ class AnalysedText:
 def analysed(text: str) -> AnalysedText:
     """The sentences and terms of a text (remembered)."""
     sentences = tuple(split_sentences(text))
-    sentence_terms = [frozenset(terms(s)) for s in sentences]
-    keys = tuple(t | _acronyms(s) for s, t in zip(sentences, sentence_terms))
+    # through the sentence caches: consecutive chunks overlap by a sentence or two, and
+    # a corpus repeats sentences (boilerplate, quotes carried from story to story)
+    sentence_terms = [term_set(s) for s in sentences]
+    acronyms = [acronym_terms(s) for s in sentences]
+    keys = tuple(t | a if a else t for t, a in zip(sentence_terms, acronyms))
     return AnalysedText(sentences, keys, frozenset().union(*sentence_terms))

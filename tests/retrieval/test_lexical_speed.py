@@ -150,12 +150,33 @@ def test_postings_are_remembered_within_a_byte_budget(index, monkeypatch):
     snap._postings_bytes = 0
     ids = snap.term_ids(terms("flood barrier budget hospital"))
     first = snap.postings(ids[0])
-    assert snap.postings(ids[0])[0] is first[0]  # the second read comes from memory
+    assert snap.postings(ids[0])[1] is first[1]  # the second read comes from memory
     monkeypatch.setattr("vectorstore.lexical.snapshot.POSTINGS_CACHE_BYTES", 1)
     for i in ids:
         snap.postings(i)
     assert len(snap._postings) == 1  # over budget, only the newest stays
-    assert snap._postings_bytes == sum(a.nbytes for a in snap._postings[ids[-1]])
+    assert snap._postings_bytes == sum(a.nbytes for a in snap._postings[ids[-1]] if a is not None)
+
+
+def test_common_terms_are_added_as_full_arrays_with_the_same_values(index, monkeypatch):
+    """A term in many rows is kept as its score in every row; the sums are bit for bit those of
+    scattering its postings."""
+    snap = index.snapshot
+    ids = snap.term_ids(terms("flood barrier budget hospital library council winter"))
+    monkeypatch.setattr("vectorstore.lexical.snapshot.DENSE_SHARE", 10**9)  # every term scattered
+    snap._postings.clear()
+    snap._postings_bytes = 0
+    scattered = snap.term_scores(ids)
+    dfs = sorted(int(snap._indptr[i + 1] - snap._indptr[i]) for i in ids)
+    assert dfs[0] < dfs[-1], dfs
+    middle = (dfs[0] + dfs[-1]) / 2
+    monkeypatch.setattr("vectorstore.lexical.snapshot.DENSE_SHARE", snap.size / middle)  # the commoner half dense
+    snap._postings.clear()
+    snap._postings_bytes = 0
+    mixed = snap.term_scores(ids)
+    kinds = [snap.postings(i)[0] is None for i in ids]
+    assert any(kinds) and not all(kinds)  # both kinds of term are in the sum
+    assert mixed.dtype == np.float32 and np.array_equal(mixed, scattered)
 
 
 def test_records_and_postings_are_read_after_the_folder_is_removed(tmp_path, index):

@@ -13,6 +13,7 @@ from vectorstore.passage import Passage
 from ..answer import Answer, Citation
 from ..language.dates import MentionedDate, near_date
 from ..language.entities import likely_answer
+from ..language.framing import content_question
 from ..language.lexicon import Lexicon, load_lexicon
 from ..language.parts import QuestionPart, clause_questions
 from ..language.questions import asks_about_readers, question_names
@@ -65,14 +66,17 @@ class ExtractiveAnswerer:
         passages = list(evidence.passages)
         extra = list(evidence.siblings)
         idf = self.corpus_idf if self.config.corpus_idf and self.corpus_idf is not None else None
-        scored = self.scorer.score(question, passages, extra, idf=idf)
+        # sentences are scored on what the question asks about, not on the outlets and dates placing it
+        asked = content_question(question, evidence.outlets)
+        scored = self.scorer.score(asked, passages, extra, idf=idf)
         quotable = passages + extra
         # when the question names a practice or a person, quote the articles that mention it
         off_focus = off_focus_docs(question, quotable, self.lexicon) if self.config.focus_on_names else set()
         focused = [s for s in scored if quotable[s.passage_index].doc_id not in off_focus]
-        by_part = self.part_quotes(evidence.parts, passages)
+        by_part = self.part_quotes(evidence.parts, passages, evidence.outlets)
         if not by_part and self.config.clause_quotes:  # "How many …, and how did … describe it?"
-            by_part = self.clause_quotes(clause_questions(question), passages, extra, idf)
+            by_part = self.clause_quotes([content_question(c, evidence.outlets) for c in clause_questions(question)],
+                                         passages, extra, idf)
         several = self.config.coverage is not None and spans_several(question, evidence.named_outlets,
                                                                      evidence.parts)
         if several:  # one quote per part, then the best sentence of each further relevant article
@@ -107,16 +111,18 @@ class ExtractiveAnswerer:
         return Answer(question=question, answer=" ".join(parts), found=True, citations=citations.list,
                       passages=passages, answerer=self.name)
 
-    def part_quotes(self, parts: Sequence[QuestionPart], passages: Sequence[Passage]) -> list[ScoredSentence]:
+    def part_quotes(self, parts: Sequence[QuestionPart], passages: Sequence[Passage],
+                    outlets: Sequence[str] = ()) -> list[ScoredSentence]:
         """The best sentence for each part of a multi-part question, from the passages of the
-        part's outlet (and date), in the question's order; indexes are the passages'."""
+        part's outlet (and date), in the question's order, scored on what the part asks
+        (`outlets`, the store's, are not what it asks); indexes are the passages'."""
         chosen: list[ScoredSentence] = []
         for part in parts:
             pool = [i for i, p in enumerate(passages) if (part.outlet is None or p.source == part.outlet)
                     and (part.date is None or _near(p, part.date))]
             if not pool:
                 continue
-            for s in self.scorer.score(part.text, [passages[i] for i in pool]):
+            for s in self.scorer.score(content_question(part.text, outlets), [passages[i] for i in pool]):
                 if not any(similar(s.text, c.text) for c in chosen):
                     s.passage_index = pool[s.passage_index]
                     chosen.append(s)

@@ -38,11 +38,19 @@ def _outlet_names(sources: tuple[str, ...]) -> OutletNames:
 
 
 def content_question(question: str, outlets: Sequence[str] = ()) -> str:
-    """The question with the store's outlets it names (`outlets`: the stored names), the
-    dates and times it names, and framing words blanked; the question itself when nothing
-    would be left to score sentences by."""
+    """The question with the dates and times it names and framing words blanked, and, when
+    it names several outlets or dates, the store's outlets (`outlets`: the stored names); the
+    question itself when nothing would be left to score sentences by.
+
+    Measured, MultiHop dev answer_quotes_fact: outlets always blanked 0.789, only when several
+    0.784, never 0.776; always blanking lost the QA file's "…according to the GP Frontline
+    survey?" (the survey's own sentence names the outlet)."""
     text = question
     if outlets:
-        text = _outlet_names(tuple(outlets)).blank(text)
+        names = _outlet_names(tuple(outlets))
+        # one outlet named may be what the question is about ("according to the GP Frontline
+        # survey"); several outlets, or several dates, place the reports to compare
+        if len(names.all_mention_spans(text)) >= 2 or len(_DATE_SPAN.findall(text)) >= 2:
+            text = names.blank(text)
     text = _FRAMING.sub(" ", _DATE_SPAN.sub(" ", text))
     return text if question_terms(text) else question

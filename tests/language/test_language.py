@@ -124,3 +124,15 @@ def test_a_leading_when_clause_only_sets_the_time():
     assert answer_type("When the 4.7% deal was announced, what uplift did GPC say practices needed?") is None
     assert answer_type("When the fund first opened, how big was the total pot?") == "quantity"
     assert answer_type("When does Harrow Lane Surgery close?") == "date"
+
+
+def test_sentences_that_carry_the_one_before_on():
+    from bot.language.questions import carries_on
+
+    for sentence in ("That motion was narrowly defeated.", "But sportsbooks are gathering this information too.",
+                     "He revealed that he had made a bracelet.", "The case, filed by a publisher, argues otherwise.",
+                     "Even if he does, he is not a recommended play."):
+        assert carries_on(sentence), sentence
+    for sentence in ("The jury deliberated for four hours.", "Delegates then broke for lunch.",
+                     "Hereford United won on Saturday.", "Itself a first, the vote passed."):
+        assert not carries_on(sentence), sentence

@@ -78,6 +78,8 @@ class SentenceScorer:
         `sibling_prior` of their retrieved chunk; their indexes follow the passages'."""
         cfg = self.config
         q_terms = set(question_terms(question))
+        aliases = self.lexicon.synonym_terms(q_terms)  # a synonym's term counts as the question's
+        alias_terms = aliases.keys()
         everything = list(passages) + list(extra)
         idf = idf or candidate_idf(passages)
         weights = {t: idf(t) for t in q_terms}
@@ -107,7 +109,10 @@ class SentenceScorer:
             for position, (sentence, unit_weight) in enumerate(units):
                 if not has_answer_type(sentence, wanted):
                     continue
-                hit = q_terms & (term_set(sentence) | acronym_terms(sentence))
+                sentence_terms = term_set(sentence)
+                hit = q_terms & (sentence_terms | acronym_terms(sentence))
+                if aliases and not alias_terms.isdisjoint(sentence_terms):
+                    hit = hit | {aliases[t] for t in alias_terms & sentence_terms}
                 # typed questions ("when", "how much") and readers' comments on the story asked
                 # about may answer in other words than the question's
                 loose = wanted is not None or (passage.is_comment and about_readers)

@@ -187,3 +187,10 @@ def test_a_multi_part_questions_quotes_are_not_headlines():
     answer = gated_answer(Gate(), ExtractiveAnswerer(), question, Evidence([a, b], parts=parts))
     assert "TechCrunch, 2 Oct 2023: “Jury selection took" in answer.answer
     assert "“FTX founder's trial opens" not in answer.answer
+
+
+def test_a_sentence_in_the_questions_synonyms_is_quoted():
+    hired = _p("h0", "fund", "NHS England added £146m to the staffing fund this spring. Practices welcomed the top-up. "
+                             "By August, 1,640 GPs had been recruited through the fund.", title="Staffing fund grows")
+    answer = _answer(ExtractiveAnswerer(), "How many GPs have been hired through the staffing fund?", [hired])
+    assert answer.answer.startswith("By August, 1,640 GPs had been recruited")

@@ -80,6 +80,8 @@ class SentenceScorer:
         `sibling_prior` of their retrieved chunk; their indexes follow the passages'."""
         cfg = self.config
         q_terms = set(question_terms(question))
+        aliases = self.lexicon.synonym_terms(q_terms)  # a synonym's term counts as the question's
+        alias_terms = aliases.keys()
         everything = list(passages) + list(extra)
         idf = idf or candidate_idf(passages)
         weights = {t: idf(t) for t in q_terms}
@@ -113,6 +115,8 @@ class SentenceScorer:
             title_hit = q_terms & title_terms
             for position, (sentence, keys, unit_weight) in enumerate(units):
                 hit = q_terms & keys
+                if aliases and not alias_terms.isdisjoint(keys):  # a synonym counts as the question's word
+                    hit = hit | {aliases[t] for t in alias_terms & keys}
                 if not hit and not (loose and title_hit):
                     continue
                 if not has_answer_type(sentence, wanted):

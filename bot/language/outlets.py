@@ -123,6 +123,13 @@ class OutletNames:
                 found.extend((source, m.start()) for source in sorted(self.aliases[m.group(0).lower()]))
         return found
 
+    def blank(self, text: str) -> str:
+        """The text with every mention of the store's outlets replaced by a space (a lower-case
+        "the age of" is not The Age, and stays)."""
+        if self._rx is None:
+            return text
+        return self._rx.sub(lambda m: m.group(0) if m.group(0) == m.group(0).lower() else " ", text)
+
     def resolve(self, wanted: Iterable[str]) -> list[str]:
         """Outlet names as stored, for names typed by users (case-insensitive, aliases allowed)."""
         out: list[str] = []

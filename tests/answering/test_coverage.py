@@ -111,3 +111,14 @@ def test_a_compound_question_gets_a_quote_for_each_question():
     answer = gated_answer(Gate(), ExtractiveAnswerer(), question, Evidence(passages))
     assert answer.found and "9,400" in answer.answer and "every market town" in answer.answer
     assert answer.answer.index("9,400") < answer.answer.index("every market town")  # the question's order
+
+
+def test_a_second_sentence_of_an_article_may_say_the_same_things_again():
+    from bot.answering.coverage import more_of_each
+
+    quotable = [_p("a", "X", "x")]
+    first = ScoredSentence("Google accused of anticompetitive deals", 0, 1.0, frozenset({"googl", "anticompetit"}))
+    again = ScoredSentence("The case argues Google siphons off content by anticompetitive means", 0, 0.6,
+                           frozenset({"googl", "anticompetit"}))
+    out = more_of_each([first, again], quotable, [first], CoverageConfig(per_article=2, more_articles=1))
+    assert [s.text for s in out] == [first.text, again.text]

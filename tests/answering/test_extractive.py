@@ -162,3 +162,35 @@ def test_a_bare_role_question_needs_the_role_written_whole():
     assert missing_role("Who is the GP who chairs the network, according to Pulse?", [lmc]) == []
     verdict = Gate().check("Who is the health secretary?", [lmc])
     assert not verdict.answerable and "nothing about the health secretary" in verdict.text
+
+
+def test_a_following_sentence_that_takes_up_the_chosen_ones_subject_is_quoted_with_it():
+    text = ("A class action lawsuit filed this week accuses Acme of anticompetitive behaviour. "
+            "The case, filed by a small publisher, argues that Acme siphons off readers. "
+            "Acme shares fell 2% on Friday.")
+    answer = _answer(ExtractiveAnswerer(), "Was Acme accused of anticompetitive behaviour in the lawsuit?",
+                     [_p("a0", "acme", text, title="Publisher sues Acme")])
+    assert "siphons off readers" in answer.answer and "shares fell" not in answer.answer
+
+
+def test_a_multi_part_questions_quotes_are_not_headlines():
+    from bot.language.parts import QuestionPart
+
+    a = Passage(chunk_id="a", doc_id="a", title="FTX founder's trial opens with jury selection", source="TechCrunch",
+                published="2023-10-02", text="Jury selection took most of the day, lawyers questioning potential jurors about crypto.")
+    b = Passage(chunk_id="b", doc_id="b", title="Jury out", source="The Verge", published="2023-11-02",
+                text="The jury deliberated for four hours before returning its verdict on the FTX founder.")
+    parts = [QuestionPart("the TechCrunch article say the FTX trial opened with jury selection", outlet="TechCrunch"),
+             QuestionPart("The Verge reports the jury deliberated for hours", outlet="The Verge")]
+    question = ("Does the TechCrunch article say the FTX trial opened with jury selection, while The Verge "
+                "reports the jury deliberated for hours?")
+    answer = gated_answer(Gate(), ExtractiveAnswerer(), question, Evidence([a, b], parts=parts))
+    assert "TechCrunch, 2 Oct 2023: “Jury selection took" in answer.answer
+    assert "“FTX founder's trial opens" not in answer.answer
+
+
+def test_a_sentence_in_the_questions_synonyms_is_quoted():
+    hired = _p("h0", "fund", "NHS England added £146m to the staffing fund this spring. Practices welcomed the top-up. "
+                             "By August, 1,640 GPs had been recruited through the fund.", title="Staffing fund grows")
+    answer = _answer(ExtractiveAnswerer(), "How many GPs have been hired through the staffing fund?", [hired])
+    assert answer.answer.startswith("By August, 1,640 GPs had been recruited")

@@ -140,3 +140,27 @@ def test_a_passages_analysis_matches_tokenizing_it_whole_and_by_sentence():
     assert list(got.sentences) == split_sentences(text)
     assert list(got.sentence_keys) == [frozenset(terms(s)) | acronym_terms(s) for s in got.sentences]
     assert "qof" in got.sentence_keys[0] and analysed(text) is got  # remembered
+
+
+def test_sentences_that_carry_the_one_before_on():
+    from bot.language.questions import carries_on
+
+    for sentence in ("That motion was narrowly defeated.", "But sportsbooks are gathering this information too.",
+                     "He revealed that he had made a bracelet.", "The case, filed by a publisher, argues otherwise.",
+                     "Even if he does, he is not a recommended play.", "He told delegates that 1,640 GPs had been recruited."):
+        assert carries_on(sentence), sentence
+    for sentence in ("The jury deliberated for four hours.", "Delegates then broke for lunch.",
+                     "Hereford United won on Saturday.", "Itself a first, the vote passed."):
+        assert not carries_on(sentence), sentence
+
+
+def test_synonyms_of_a_questions_terms_stand_for_them(tmp_path):
+    from bot.language.lexicon import load_lexicon
+    from bot.language.terms import question_terms
+
+    file = tmp_path / "lexicon.toml"
+    file.write_text('[synonyms]\ngroups = [["hire", "hired", "recruit", "recruited"]]\n', encoding="utf-8")
+    lexicon = load_lexicon(str(file))
+    aliases = lexicon.synonym_terms(question_terms("How many GPs have been hired?"))
+    assert aliases == {t: question_terms("hired")[0] for t in question_terms("recruited")}
+    assert lexicon.synonym_terms(question_terms("How many GPs left?")) == {}

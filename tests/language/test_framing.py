@@ -1,0 +1,37 @@
+"""What places a report (outlets, dates, framing words) is not what sentences are scored on."""
+
+from __future__ import annotations
+
+from bot.language.framing import content_question
+from bot.language.outlets import OutletNames
+from bot.language.terms import question_terms
+
+OUTLETS = ["TechCrunch", "The Verge", "GP Frontline"]
+
+
+def test_several_outlets_and_dates_are_blanked():
+    question = ("Between the TechCrunch report on Epic's antitrust trial published on November 6, 2023, and "
+                "The Verge report of 7 Dec, was Google's conduct described alike?")
+    terms = set(question_terms(content_question(question, OUTLETS)))
+    assert {"epic", "antitrust", "trial", "googl", "conduct"} <= terms
+    assert not terms & {"techcrunch", "verg", "publish", "novemb", "6", "2023", "7", "dec"}
+
+
+def test_one_named_outlet_can_be_what_the_question_is_about():
+    question = "What proportion of GPs plan to drop sessions, according to the GP Frontline survey?"
+    assert "frontlin" in question_terms(content_question(question, OUTLETS))
+
+
+def test_two_dates_of_one_outlet_blank_the_outlet_too():
+    question = "Did TechCrunch's October 2 report and its October 7 one agree on the FTX trial?"
+    assert "techcrunch" not in question_terms(content_question(question, OUTLETS))
+
+
+def test_a_question_of_nothing_but_framing_is_kept_whole():
+    question = "What did TechCrunch and The Verge publish on October 7?"
+    assert content_question(question, OUTLETS) == question
+
+
+def test_blank_leaves_a_lower_case_lookalike():
+    names = OutletNames(["The Age"])
+    assert names.blank("In The Age, the age of steam") == "In  , the age of steam"

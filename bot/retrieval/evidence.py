@@ -1,0 +1,95 @@
+"""Sentence-level evidence: how much of a question's clause one sentence of a chunk matches.
+
+MultiHop-RAG's questions (and many a reader's) are written from single fact sentences, so
+the chunk that holds the fact usually has one sentence that matches a clause of the
+question densely, while a chunk that matches as much of the question spread thinly over
+many sentences holds no fact at all. BM25 over the chunk cannot tell the two apart;
+`evidence_scores` can: for each of a ranking's best candidates, the IDF mass of a clause's
+terms found together in one sentence (the best sentence, the best clause), rescaled to the
+best candidate's. `HybridRetriever.ranked` adds it, weighted by `sentence_weight`, to the
+fused score.
+
+Measured on MultiHop-RAG dev (677 answerable questions, k=10, 2026-11-26), at weight 0.4
+over the best 20 candidates of questions that name no date: Hits@4 0.907 -> 0.922, MRR@10
+0.739 -> 0.769, MAP@10 0.404 -> 0.419, complete@4 0.278 -> 0.312, complete@10 0.480 ->
+0.483, Hits@10 0.973 -> 0.970. A clause's share of its own terms instead of the IDF mass
+favoured three-term clauses (Hits@10 0.960); two-sentence windows did worse (MRR 0.725).
+
+The terms of each chunk's sentences are read once from the lexical snapshot's records and
+remembered (`SentenceTerms`, least recently used first out).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from typing import TYPE_CHECKING, Iterable, Sequence
+
+from ..language.questions import split_sentences
+from ..language.terms import question_terms, term_set
+
+if TYPE_CHECKING:
+    from .lexical import LexicalIndex
+
+ClauseWeights = dict[str, float]
+
+
+class SentenceTerms:
+    """Each chunk's sentences as term sets, read from a lexical snapshot and remembered for
+    the last `size` chunks (one chunk's entry is about 2 KB)."""
+
+    def __init__(self, size: int = 8192) -> None:
+        self.size = size
+        self._cache: OrderedDict[tuple[int, int], tuple[frozenset[str], ...]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def of(self, index: LexicalIndex, row: int) -> tuple[frozenset[str], ...]:
+        """The term sets of row `row`'s sentences (of its text, not its header)."""
+        key = (id(index), int(row))  # a new snapshot numbers rows anew
+        with self._lock:
+            found = self._cache.get(key)
+            if found is not None:
+                self._cache.move_to_end(key)
+                return found
+        _, text, _ = index.snapshot.record(int(row))
+        found = tuple(term_set(s) for s in split_sentences(text))
+        with self._lock:
+            self._cache[key] = found
+            while len(self._cache) > self.size:
+                self._cache.popitem(last=False)
+        return found
+
+
+def clause_weights(index: LexicalIndex, clauses: Iterable[str], leave_out: Iterable[str] = ()) -> list[ClauseWeights]:
+    """Per clause, its content terms (`question_terms`, less `leave_out`: the outlets' names,
+    which chunks carry in their header rather than their sentences) with their corpus IDF."""
+    drop = set(leave_out)
+    out = []
+    for clause in clauses:
+        weights = {t: index.idf(t) for t in question_terms(clause) if t not in drop}
+        if weights:
+            out.append(weights)
+    return out
+
+
+def best_sentence_mass(sentences: Sequence[frozenset[str]], clauses: Sequence[ClauseWeights]) -> float:
+    """The largest IDF mass of one clause's terms found together in one sentence."""
+    best = 0.0
+    for clause in clauses:
+        keys = clause.keys()
+        for sentence in sentences:
+            mass = sum(clause[t] for t in keys & sentence)
+            if mass > best:
+                best = mass
+    return best
+
+
+def evidence_scores(index: LexicalIndex, cache: SentenceTerms, rows: Sequence[int],
+                    clauses: Sequence[ClauseWeights]) -> dict[int, float]:
+    """row -> its best sentence's mass (`best_sentence_mass`) over the best row's: 1.0 for the
+    densest match among `rows`, 0.0 for a row none of whose sentences holds a clause term."""
+    if not clauses or not rows:
+        return {}
+    mass = {int(r): best_sentence_mass(cache.of(index, r), clauses) for r in rows}
+    top = max(mass.values())
+    return {r: m / top for r, m in mass.items()} if top > 0 else {}

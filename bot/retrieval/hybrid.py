@@ -47,10 +47,10 @@ from ..language.entities import likely_answer
 from ..language.parts import question_parts
 from ..language.questions import asks_about_readers, split_clauses
 from ..language.terms import question_terms, terms
+from .evidence import SentenceTerms, clause_weights, evidence_scores
 from .filters import SearchFilters, chroma_where
 from .lexical import LexicalIndex, LiveLexicalIndex
 from .lexrank import rank_lexical
-from .evidence import SentenceTerms, clause_weights, evidence_scores
 from .multipart import search_parts
 
 

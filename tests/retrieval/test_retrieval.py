@@ -124,8 +124,9 @@ def _scores(retriever, query):
 
 
 def test_named_outlet_is_boosted(news_store):
-    plain = HybridRetriever(news_store, dense="never", source_boost=0.0, date_boost=0.0)
-    boosted = HybridRetriever(news_store, dense="never")
+    # sentence evidence is rescaled over each ranking's best candidates, which the boost reorders
+    plain = HybridRetriever(news_store, dense="never", source_boost=0.0, date_boost=0.0, sentence_weight=0.0)
+    boosted = HybridRetriever(news_store, dense="never", sentence_weight=0.0)
     query = "What did the Northshire Gazette say about hospital waiting lists for planned operations growing?"
     before, after = _scores(plain, query), _scores(boosted, query)
     for cid, (score, source, _day) in after.items():
@@ -232,3 +233,21 @@ def test_refresh_if_stale_picks_up_reingest(tmp_path, embedder):
     retriever.wait_for_refresh(timeout=60)
     assert retriever.index() is not old_index
     assert "library" in retriever.search("library reopens after refurbishment", k=5)[0].text
+
+
+def test_sentence_evidence_adds_to_the_fused_score(news_store):
+    plain = HybridRetriever(news_store, dense="never", sentence_weight=0.0)
+    weighted = HybridRetriever(news_store, dense="never")
+    assert weighted.config.sentence_weight > 0
+    query = "How much flood defence funding was confirmed for the Saltmouth barrier after winter storms?"
+    before, after = _scores(plain, query), _scores(weighted, query)
+    gained = {c: after[c][0] - before[c][0] for c in after if c in before}
+    assert all(g >= -1e-9 for g in gained.values())
+    # the densest sentence ("Flood defence funding of £9m was confirmed ... Saltmouth") gets the whole weight
+    best = max(gained, key=gained.get)
+    assert gained[best] == pytest.approx(weighted.config.sentence_weight)
+    assert weighted.search(query, k=1)[0].source == "Coastal Post"
+    # a question that names a date is left to the date boost
+    dated = query + " (reported on 2 May 2024)"
+    assert {c: v[0] for c, v in _scores(weighted, dated).items()} == \
+        pytest.approx({c: v[0] for c, v in _scores(plain, dated).items()})

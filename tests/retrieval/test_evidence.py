@@ -5,15 +5,9 @@ from __future__ import annotations
 
 import math
 
-import numpy as np
-
+from bot.language.analysis import analysed
 from bot.language.terms import term_set
-from bot.retrieval.evidence import (
-    SentenceTerms,
-    best_sentence_mass,
-    clause_weights,
-    evidence_scores,
-)
+from bot.retrieval.evidence import best_sentence_mass, clause_weights, evidence_scores
 
 DENSE = ("The weather was mild. Operating income in the third quarter rose 20% at the chipmaker. "
          "Shares closed flat.")
@@ -52,7 +46,7 @@ class _Index:
 def test_dense_sentence_beats_diffuse_chunk() -> None:
     index = _Index([DENSE, DIFFUSE, NOTHING])
     clauses = clause_weights(index, ["What was the chipmaker's operating income in the third quarter?"])
-    scores = evidence_scores(index, SentenceTerms(), [0, 1, 2], clauses)
+    scores = evidence_scores(index, [0, 1, 2], clauses)
     assert scores[0] == 1.0
     assert scores[1] < 0.5  # every term is in the chunk, but no sentence holds more than two
     assert scores[2] == 0.0
@@ -63,40 +57,34 @@ def test_best_clause_counts_and_outlet_names_are_left_out() -> None:
     clauses = clause_weights(index, ["as reported by TechCrunch", "operating income third quarter"],
                              leave_out={"techcrunch"})
     assert len(clauses) == 1  # the first clause is only the outlet's name
-    scores = evidence_scores(index, SentenceTerms(), [0, 1, 2], clauses)
+    scores = evidence_scores(index, [0, 1, 2], clauses)
     assert scores[2] == 0.0 and scores[0] == 1.0
 
 
-def _row(*sentences: tuple[int, ...]):
-    ids = [i for s in sentences for i in s]
-    numbers = [n for n, s in enumerate(sentences) for _ in s]
-    return np.array(ids, dtype=np.int32), np.array(numbers, dtype=np.int32), max(1, len(sentences))
-
-
 def test_best_sentence_mass_is_the_single_best_sentence() -> None:
-    vocab = {"a": 0, "b": 1, "c": 2, "d": 3}
-    rows = [_row((0, 1), (2,)), _row((0, 1, 3)), _row(), _row((3,), (0, 2))]
-    mass = best_sentence_mass(rows, [{"a": 1.0, "b": 2.0, "c": 4.0}], vocab)
+    rows = [[frozenset("ab"), frozenset("c")], [frozenset("abd")], [], [frozenset("d"), frozenset("ac")]]
+    clause = {"a": 1.0, "b": 2.0, "c": 4.0}
     # row 0: 4.0, not 7.0 (its terms are in different sentences); row 2 has no sentence
-    assert mass.tolist() == [4.0, 3.0, 0.0, 5.0]
-    mass = best_sentence_mass(rows, [{"a": 1.0, "b": 2.0}, {"c": 0.5, "unknown": 9.0}], vocab)
-    assert mass.tolist() == [3.0, 3.0, 0.0, 1.0]  # the best clause of each sentence; unknown terms count nothing
-    assert best_sentence_mass(rows, [{"unknown": 1.0}], vocab).tolist() == [0.0] * 4
+    assert [best_sentence_mass(r, [clause]) for r in rows] == [4.0, 3.0, 0.0, 5.0]
+    clauses = [{"a": 1.0, "b": 2.0}, {"c": 0.5, "unknown": 9.0}]
+    # the best clause of each sentence; unknown terms count nothing
+    assert [best_sentence_mass(r, clauses) for r in rows] == [3.0, 3.0, 0.0, 1.0]
+    assert [best_sentence_mass(r, [{"unknown": 1.0}]) for r in rows] == [0.0] * 4
 
 
-def test_sentences_are_read_once_per_chunk() -> None:
+def test_sentences_come_from_the_analysis_the_answerer_reads() -> None:
+    """A candidate's sentences are worked out once: the gate and the answerer, reading the
+    same passage afterwards, find its analysis done."""
     index = _Index([DENSE, DIFFUSE])
-    cache = SentenceTerms(size=1)
-    first = cache.of(index, 0)
-    assert first[2] == 3 and cache.of(index, 0) is first
-    assert sorted(first[1].tolist()) == first[1].tolist()  # sentence numbers, in order
-    assert index.snapshot.reads == 1
-    cache.of(index, 1)
-    cache.of(index, 0)  # evicted by row 1 (size 1): read again
-    assert index.snapshot.reads == 3
+    analysed.cache_clear()
+    evidence_scores(index, [0, 1], clause_weights(index, ["operating income third quarter"]))
+    assert analysed.cache_info().misses == 2
+    analysed(DENSE)
+    analysed(DIFFUSE)
+    assert analysed.cache_info().hits == 2
 
 
 def test_no_clause_or_no_match_gives_no_evidence() -> None:
     index = _Index([NOTHING])
-    assert evidence_scores(index, SentenceTerms(), [0], []) == {}
-    assert evidence_scores(index, SentenceTerms(), [0], clause_weights(index, ["chipmaker income"])) == {}
+    assert evidence_scores(index, [0], []) == {}
+    assert evidence_scores(index, [0], clause_weights(index, ["chipmaker income"])) == {}

@@ -20,8 +20,8 @@ from ingest.chunking import split_sentences
 from .terms import acronym_terms, term_set
 
 # Passages remembered: a question's gate and answerer look at 10-40 passages; an entry holds
-# the sentences and their term sets (about 10 KB for a 256-token chunk; a bot holds ~10 MB).
-PASSAGE_CACHE = 1024
+# the sentences and their term sets (about 10 KB for a 256-token chunk; 512 of them about 5 MB).
+PASSAGE_CACHE = 512
 
 
 @dataclass(frozen=True)

@@ -147,8 +147,8 @@ class IdColumn(Sequence[str]):
 
 # Postings of the terms read last, kept for the next questions: at 100k chunks a question's
 # rankings read ~80 term postings, mostly of the same few hundred words (0.1-0.4 MB each);
-# 16 MB keeps the commonest ones (a bot at 100k chunks holds all of it).
-POSTINGS_CACHE_BYTES = 16 * 2**20
+# 8 MB keeps the commonest ones (a bot at 100k chunks holds all of it).
+POSTINGS_CACHE_BYTES = 8 * 2**20
 # A term in more than 1/8 of the rows is kept as a full-length array of its scores: adding one
 # (20 µs at 100k rows) beats scattering over 12,500 postings (3.4 ns each). Such terms are 19%
 # of a MultiHop question's terms at 100k chunks and 66% of the postings it reads.

@@ -116,12 +116,18 @@ def test_filtered_rankings_equal_the_full_length_computation(index, question):
                 assert got.lexical(row) == lexical[row] and got.full(row) == full[row]
 
 
-def test_term_scores_are_shared_not_recomputed(index, monkeypatch):
+def _count_summed_lists(index, monkeypatch):
+    """Record the term lists the snapshot sums (the index's cache emptied first)."""
     calls = []
     real = index.snapshot.term_scores
     monkeypatch.setattr(index.snapshot, "term_scores",
                         lambda ids, start_from=None: calls.append(ids) or real(ids, start_from))
     index._scores.clear()
+    return calls, real
+
+
+def test_term_scores_are_shared_not_recomputed(index, monkeypatch):
+    calls, _ = _count_summed_lists(index, monkeypatch)
     first = index.term_scores(index.snapshot.term_ids(terms("flood barrier budget")))
     again = index.term_scores(index.snapshot.term_ids(terms("flood barrier budget")))
     assert again is first and len(calls) == 1
@@ -130,11 +136,7 @@ def test_term_scores_are_shared_not_recomputed(index, monkeypatch):
 
 def test_a_longer_term_list_starts_from_a_cached_prefix_with_the_same_values(index, monkeypatch):
     """A who/which question searched again with a name adds only the name's postings."""
-    calls = []
-    real = index.snapshot.term_scores
-    monkeypatch.setattr(index.snapshot, "term_scores",
-                        lambda ids, start_from=None: calls.append(ids) or real(ids, start_from))
-    index._scores.clear()
+    calls, real = _count_summed_lists(index, monkeypatch)
     short = index.snapshot.term_ids(terms("flood barrier budget"))
     longer = index.snapshot.term_ids(terms("flood barrier budget hospital"))
     assert len(longer) == len(short) + 1

@@ -1,7 +1,8 @@
 """What a question asks: its kind of answer (money, quantity, date, frequency), whether it is
 about readers' comments, the names it uses, and its clauses.
 
-Sentences are split by `ingest.chunking.split_sentences`, the same rule chunking uses.
+Passages are split into sentences by `ingest.chunking.split_sentences`, the rule chunking
+uses, once per passage (`bot.language.analysis`).
 """
 
 from __future__ import annotations
@@ -10,24 +11,11 @@ import re
 from functools import lru_cache
 from typing import Callable
 
-from ingest.chunking import split_sentences as _split_sentences
-
 from .dates import MONTH_NAMES, MONTH_PATTERN, WEEKDAY_NAMES
 from .lexicon import Lexicon, load_lexicon
 
-__all__ = ["split_sentences", "answer_type", "has_answer_type", "asks_about_readers", "question_names",
+__all__ = ["answer_type", "has_answer_type", "asks_about_readers", "question_names",
            "split_clauses", "carries_on", "READERS_QUESTION"]
-
-@lru_cache(maxsize=2048)
-def _sentences_of(text: str) -> tuple[str, ...]:
-    return tuple(_split_sentences(text))
-
-
-def split_sentences(text: str) -> list[str]:
-    """`ingest.chunking.split_sentences`, remembered for the last 2,048 texts: a question's
-    gate and answerer, and the next questions, split the same passages again."""
-    return list(_sentences_of(text))
-
 
 # "How much ... money?": the general words; a domain's own ("pot", "uplift") come from the lexicon.
 _MONEY_NOUNS = ("money cost costs spend spending spent pay paid worth fee fees price budget salary lose lost earn "

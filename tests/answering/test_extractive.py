@@ -125,18 +125,25 @@ def test_a_named_acronym_no_passage_mentions_is_refused_by_name():
     assert _answer(ExtractiveAnswerer(), "How much was added to the ARRS pot?", [spelled]).found
 
 
-def test_a_multi_part_question_gets_a_dated_quote_per_part():
+def _ftx_two_part_answer(techcrunch: Passage, *, verge_first: bool):
+    """The answer to a two-part question (TechCrunch on the trial's opening, The Verge on the
+    jury) over `techcrunch` and a Verge passage."""
     from bot.language.parts import QuestionPart
 
-    a = Passage(chunk_id="a", doc_id="a", title="FTX trial opens", source="TechCrunch", published="2023-10-02",
-                text="The trial of the FTX founder opened in Manhattan with jury selection on Tuesday.")
-    b = Passage(chunk_id="b", doc_id="b", title="Jury out", source="The Verge", published="2023-11-02",
-                text="The jury deliberated for four hours before returning its verdict on the FTX founder.")
+    verge = Passage(chunk_id="b", doc_id="b", title="Jury out", source="The Verge", published="2023-11-02",
+                    text="The jury deliberated for four hours before returning its verdict on the FTX founder.")
     parts = [QuestionPart("the TechCrunch article say the FTX trial opened with jury selection", outlet="TechCrunch"),
              QuestionPart("The Verge reports the jury deliberated for hours", outlet="The Verge")]
     question = ("Does the TechCrunch article say the FTX trial opened with jury selection, while The Verge "
                 "reports the jury deliberated for hours?")
-    answer = gated_answer(Gate(), ExtractiveAnswerer(), question, Evidence([b, a], parts=parts))
+    passages = [verge, techcrunch] if verge_first else [techcrunch, verge]
+    return gated_answer(Gate(), ExtractiveAnswerer(), question, Evidence(passages, parts=parts))
+
+
+def test_a_multi_part_question_gets_a_dated_quote_per_part():
+    a = Passage(chunk_id="a", doc_id="a", title="FTX trial opens", source="TechCrunch", published="2023-10-02",
+                text="The trial of the FTX founder opened in Manhattan with jury selection on Tuesday.")
+    answer = _ftx_two_part_answer(a, verge_first=True)
     assert answer.found
     assert answer.answer.index("TechCrunch, 2 Oct 2023: “The trial") < answer.answer.index("The Verge, 2 Nov 2023: “The jury")
     assert {c.title for c in answer.citations} == {"FTX trial opens", "Jury out"}
@@ -174,17 +181,9 @@ def test_a_following_sentence_that_takes_up_the_chosen_ones_subject_is_quoted_wi
 
 
 def test_a_multi_part_questions_quotes_are_not_headlines():
-    from bot.language.parts import QuestionPart
-
     a = Passage(chunk_id="a", doc_id="a", title="FTX founder's trial opens with jury selection", source="TechCrunch",
                 published="2023-10-02", text="Jury selection took most of the day, lawyers questioning potential jurors about crypto.")
-    b = Passage(chunk_id="b", doc_id="b", title="Jury out", source="The Verge", published="2023-11-02",
-                text="The jury deliberated for four hours before returning its verdict on the FTX founder.")
-    parts = [QuestionPart("the TechCrunch article say the FTX trial opened with jury selection", outlet="TechCrunch"),
-             QuestionPart("The Verge reports the jury deliberated for hours", outlet="The Verge")]
-    question = ("Does the TechCrunch article say the FTX trial opened with jury selection, while The Verge "
-                "reports the jury deliberated for hours?")
-    answer = gated_answer(Gate(), ExtractiveAnswerer(), question, Evidence([a, b], parts=parts))
+    answer = _ftx_two_part_answer(a, verge_first=False)
     assert "TechCrunch, 2 Oct 2023: “Jury selection took" in answer.answer
     assert "“FTX founder's trial opens" not in answer.answer
 

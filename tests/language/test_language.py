@@ -130,7 +130,7 @@ def test_a_passages_analysis_matches_tokenizing_it_whole_and_by_sentence():
     """`analysed` works a passage out once: its terms are the whole text's, each sentence's
     keys its terms plus the acronyms it spells out."""
     from bot.language.analysis import analysed
-    from bot.language.questions import split_sentences
+    from ingest.chunking import split_sentences
     from bot.language.terms import acronym_terms, terms
 
     text = ("Payments under Quality and Outcomes Framework reached £1.4bn.\n\nDr Ames said it was late. "

@@ -5,56 +5,24 @@ Sizes are measured with the model's own tokenizer. Each chunk is embedded as
 at most `min(chunk_tokens, window - header)` tokens and is never silently truncated.
 Consecutive chunks share up to `overlap` tokens of whole sentences.
 
-The sentence splitter is a short regular expression written here (libraries such as
-pysbd are several times slower than the embedding model on two cores, and nltk's punkt
-needs a data download); it knows common abbreviations, initials and decimal figures.
+Sentences are split by `vectorstore.lexical.sentences.split_sentences`, the rule the
+lexical snapshot records for every chunk (and why it is a regular expression written there).
 """
 
 from __future__ import annotations
 
 import hashlib
-import re
 from dataclasses import dataclass
 from typing import Callable, Sequence
+
+from vectorstore.lexical.sentences import split_sentences
 
 from .dates import date_part, iso_day_number
 from .documents import COMMENT, Chunk, Document
 
 TokenCounter = Callable[[Sequence[str]], list[int]]
 
-_ABBREVIATIONS = {
-    "mr", "mrs", "ms", "dr", "prof", "sir", "st", "no", "vs", "etc", "e.g", "i.e", "approx", "inc", "ltd",
-    "co", "corp", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec",
-    "gov", "rev", "gen", "col", "lt", "sgt", "jr", "sr", "fig", "vol", "u.s", "u.k", "a.m", "p.m",
-}
-# A sentence ends at . ! ? (optionally followed by closing quotes/brackets) before
-# whitespace and a capital, digit, quote or bracket.
-_BOUNDARY = re.compile(r"(?<=[.!?])[\"'’”)\]]*\s+(?=[\"'‘“(\[]?[A-Z0-9£$€])")
 MAX_HEADER_TOKENS = 48
-
-
-def split_sentences(text: str) -> list[str]:
-    """Split text into sentences; paragraph breaks always end a sentence."""
-    sentences: list[str] = []
-    for para in re.split(r"\n\s*\n|\n(?=\s*[•*-] )", text):
-        para = " ".join(para.split())
-        if not para:
-            continue
-        start = 0
-        for match in _BOUNDARY.finditer(para):
-            end = match.start()
-            candidate = para[start:end].rstrip()
-            last_word = candidate.rsplit(None, 1)[-1].rstrip(".!?\"'’”)").lower() if candidate else ""
-            if last_word in _ABBREVIATIONS or re.fullmatch(r"[a-z]", last_word):
-                continue  # "Mr. Smith", "J. Smith"
-            piece = para[start:match.end()].strip()
-            if piece:
-                sentences.append(piece)
-            start = match.end()
-        tail = para[start:].strip()
-        if tail:
-            sentences.append(tail)
-    return sentences
 
 
 def make_header(doc: Document) -> str:

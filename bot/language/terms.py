@@ -12,9 +12,9 @@ index's vocabulary and its corpus IDF applies to them directly.
 
 from __future__ import annotations
 
-import re
 from functools import lru_cache
 
+from vectorstore.lexical.sentences import acronym_terms as _acronym_terms
 from vectorstore.lexical.tokenizer import STOPWORDS, TOKENIZER_ID, stem, terms, tokenize
 from vectorstore.lexical.tokenizer import term_offsets as _term_offsets
 
@@ -46,8 +46,6 @@ actually really far currently yet still ever
 reader readers comment comments commenter commenters commented
 """.split())
 
-_CAPITALISED_RUN = re.compile(r"\b[A-Z][a-z]+(?:\s+(?:(?:and|of|for|the|&)\s+)?[A-Z][a-z]+)+")
-
 _QUESTION_STOP = STOPWORDS | QUESTION_WORDS
 
 
@@ -59,14 +57,9 @@ def question_terms(text: str) -> list[str]:
 
 @lru_cache(maxsize=_SENTENCE_CACHE)
 def acronym_terms(text: str) -> frozenset[str]:
-    """Terms for the acronyms a text spells out: "Quality and Outcomes Framework" gives the
-    term of "QOF", so a question asking about QOF matches the sentence that names it in full."""
-    out: set[str] = set()
-    for match in _CAPITALISED_RUN.finditer(text):
-        initials = "".join(w[0] for w in match.group(0).split() if w[0].isupper())
-        if 2 <= len(initials) <= 6:
-            out.add(stem(initials.lower()))
-    return frozenset(out)
+    """`vectorstore.lexical.sentences.acronym_terms` ("Quality and Outcomes Framework" gives
+    the term of "QOF"), remembered for the last sentences."""
+    return _acronym_terms(text)
 
 
 @lru_cache(maxsize=1024)

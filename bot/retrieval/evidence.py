@@ -15,10 +15,9 @@ over the best 20 candidates of questions that name no date: Hits@4 0.907 -> 0.92
 0.483, Hits@10 0.973 -> 0.970. A clause's share of its own terms instead of the IDF mass
 favoured three-term clauses (Hits@10 0.960); two-sentence windows did worse (MRR 0.725).
 
-A chunk's sentences and their terms come from `bot.language.analysis.analysed`, the
-analysis the gate and the answerer use too: the candidates a ranking puts first are mostly
-the passages they then read, so at 100k chunks, where few chunks are seen twice, the work
-is done once per passage and question, not twice.
+A chunk's sentences and their terms come from `LexicalIndex.analysed`: the ingester's
+analysis, stored with the chunk's record in the snapshot, which the gate and the answerer
+read too (`bot.language.analysis`).
 """
 
 from __future__ import annotations
@@ -26,7 +25,6 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING
 
-from ..language.analysis import analysed
 from ..language.terms import question_terms
 
 if TYPE_CHECKING:
@@ -65,6 +63,6 @@ def evidence_scores(index: LexicalIndex, rows: Sequence[int], clauses: Sequence[
     densest match among `rows`, 0.0 for a row none of whose sentences holds a clause term."""
     if not clauses or not rows:
         return {}
-    mass = [best_sentence_mass(analysed(index.snapshot.record(int(r))[1]).sentence_keys, clauses) for r in rows]
+    mass = [best_sentence_mass(index.analysed(int(r)).sentence_keys, clauses) for r in rows]
     top = max(mass)
     return {int(r): m / top for r, m in zip(rows, mass)} if top > 0 else {}

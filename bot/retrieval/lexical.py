@@ -29,9 +29,11 @@ from typing import Sequence
 import numpy as np
 
 from vectorstore.lexical import BM25_B, BM25_K1, Snapshot, SnapshotFolder, folder_for, open_current, save_snapshot
+from vectorstore.lexical.sentences import StoredAnalysis
 from vectorstore.passage import Passage
 from vectorstore.store import NewsStore
 
+from ..language.analysis import AnalysedText, analysed, remember
 from ..language.dates import MentionedDate, day_number
 from ..language.outlets import OutletNames
 from .filters import FilterColumns, SearchFilters, filter_mask
@@ -189,14 +191,26 @@ class LexicalIndex:
         return self.outlets.resolve(filters.sources)
 
     def passage(self, i: int) -> Passage:
-        """Chunk `i` as a Passage (its text and metadata from the snapshot's mapped records)."""
-        return Passage.from_record(*self.snapshot.record(int(i)))
+        """Chunk `i` as a Passage (its text and metadata from the snapshot's records; its
+        sentence analysis handed to `bot.language.analysis` for when it is read)."""
+        return Passage.from_record(*self._record(int(i))[:3])
+
+    def analysed(self, i: int) -> AnalysedText:
+        """Chunk `i`'s sentences and terms (`bot.language.analysis.analysed`), from the snapshot."""
+        return analysed(self._record(int(i))[1])
 
     def document_passages(self, doc_id: str) -> list[Passage]:
         """Every chunk of one document, in order (new Passage objects each time)."""
-        records = self._documents.fetch(doc_id, lambda: [self.snapshot.record(int(i))
+        records = self._documents.fetch(doc_id, lambda: [self._record(int(i))
                                                           for i in self.snapshot.document_rows(doc_id)])
-        return [Passage.from_record(*record) for record in records]
+        for _, text, _, stored in records:
+            remember(text, stored)
+        return [Passage.from_record(*record[:3]) for record in records]
+
+    def _record(self, i: int) -> tuple[str, str, dict, StoredAnalysis]:
+        record = self.snapshot.analysed_record(i)
+        remember(record[1], record[3])
+        return record
 
 
 class LiveLexicalIndex:

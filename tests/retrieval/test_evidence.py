@@ -27,7 +27,7 @@ class _Snapshot:
 
 
 class _Index:
-    """What evidence.py reads of a LexicalIndex: records, vocabulary and IDF."""
+    """What evidence.py reads of a LexicalIndex: analysed records, vocabulary and IDF."""
 
     def __init__(self, texts: list[str]) -> None:
         self.snapshot = _Snapshot(texts)
@@ -37,6 +37,9 @@ class _Index:
                 self.df[t] = self.df.get(t, 0) + 1
         self.size = len(texts)
         self.vocab = {t: i for i, t in enumerate(sorted(self.df))}
+
+    def analysed(self, i: int):  # noqa: ANN201 - an AnalysedText
+        return analysed(self.snapshot.record(i)[1])
 
     def idf(self, term: str) -> float:
         df = self.df.get(term, 0)

@@ -18,6 +18,7 @@ from typing import Any, Iterable, Protocol, Sequence
 
 import numpy as np
 
+from .sentences import TextAnalysis, analyse_text
 from .tokenizer import terms
 
 BM25_K1 = 1.2  # term-frequency saturation (RetrievalConfig.k1's default)
@@ -31,9 +32,10 @@ def record_terms(text: str, meta: dict) -> list[str]:
     return terms(f"{meta.get('header', '')}\n{text}")
 
 
-def encode_record(text: str, meta: dict) -> bytes:
-    """A chunk's text and metadata as stored in the records blob."""
-    return json.dumps([text, meta], ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+def encode_record(text: str, meta: dict, analysis: TextAnalysis | None = None) -> bytes:
+    """A chunk's text, metadata and sentence analysis (`sentences.py`) as stored in the records blob."""
+    analysis = analysis or analyse_text(text)[0]
+    return json.dumps([text, meta, analysis.encode()], ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 
 @dataclass
@@ -79,7 +81,9 @@ class _Rows:
         self.blobs: list[bytes] = []
 
     def add(self, chunk_id: str, text: str, meta: dict) -> None:
-        tokens = record_terms(text, meta)
+        # the text's terms come with its sentences' (`record_terms` gives the same list)
+        analysis, text_terms = analyse_text(text)
+        tokens = terms(f"{meta.get('header', '')}") + text_terms
         lookup = self.lookup
         ids = []
         for t in tokens:
@@ -98,7 +102,7 @@ class _Rows:
         self.kind.append(str(meta.get("kind", "article")))
         self.source.append(str(meta.get("source", "")))
         self.doc.append(str(meta.get("doc_id", "")))
-        self.blobs.append(encode_record(text, meta))
+        self.blobs.append(encode_record(text, meta, analysis))
 
 
 def build(records: Iterable[Record]) -> LexicalData:

@@ -5,7 +5,7 @@ bot calls when it finds no current snapshot). Given the chunk ids a run wrote an
 and the store version the run started from, it reuses the rows of the current snapshot
 when that snapshot matches the starting version, and reads from the store only the
 chunks the run wrote; otherwise it reads every chunk. `open_current` returns the current
-snapshot only when it matches the store's version and this code's tokenizer.
+snapshot only when it matches the store's version and this code's tokenizer and sentence rules.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, Iterable
 from .build import BM25_B, BM25_K1, build, update
 from .folder import SnapshotFolder
 from .snapshot import FORMAT, Snapshot
+from .sentences import ANALYSIS_ID
 from .tokenizer import TOKENIZER_ID
 
 if TYPE_CHECKING:
@@ -62,9 +63,10 @@ def folder_for(store: "NewsStore", k1: float = BM25_K1, b: float = BM25_B) -> Sn
 
 
 def matches(manifest: dict[str, Any] | None, version: int, k1: float = BM25_K1, b: float = BM25_B) -> bool:
-    """True when a snapshot manifest is for `version` of the store, this tokenizer and these
-    BM25 parameters."""
+    """True when a snapshot manifest is for `version` of the store, this tokenizer, these
+    sentence rules (`sentences.ANALYSIS_ID`) and these BM25 parameters."""
     return bool(manifest) and manifest.get("format") == FORMAT and manifest.get("tokenizer") == TOKENIZER_ID \
+        and manifest.get("analysis") == ANALYSIS_ID \
         and int(manifest.get("store_version", -1)) == int(version) \
         and (manifest.get("k1"), manifest.get("b")) == (k1, b)
 
@@ -124,7 +126,7 @@ def save_snapshot(store: "NewsStore", *, written: Iterable[str] | None = None, d
             t1 = time.perf_counter()
             mode, read = "full", data.size
         t2 = time.perf_counter()
-        name = folder.publish(data, {"store_version": version, "tokenizer": TOKENIZER_ID,
+        name = folder.publish(data, {"store_version": version, "tokenizer": TOKENIZER_ID, "analysis": ANALYSIS_ID,
                                      "collection": store.config.collection, "written_at": time.time(),
                                      "mode": mode, "reason": reason}, k1=k1, b=b)
         t3 = time.perf_counter()

@@ -11,7 +11,7 @@ Files of a snapshot folder:
 | `day.npy`, `month.npy`, `dom.npy`, `chunk_index.npy` | per-row columns for filters and date boosts |
 | `kind.npy`, `source.npy`, `doc.npy` + `tables.json` | per-row codes into the kinds, outlets and document ids |
 | `doc_rows.npy`, `doc_ptr.npy` | rows of each document in chunk order (a document's passages) |
-| `records.bin`, `record_offsets.npy` | each chunk's text and metadata as JSON, for the passages returned |
+| `records.bin`, `record_offsets.npy` | each chunk's text, metadata and sentence analysis (`sentences.py`) as JSON, for the passages returned |
 | `tf_*.npy`, `doc_len.npy` | term counts per row: the next snapshot reuses unchanged rows from them |
 
 The arrays are opened with `mmap_mode="r"`: processes reading the same snapshot share its
@@ -39,9 +39,10 @@ from typing import Any, Iterator, Mapping, Sequence
 import numpy as np
 
 from .build import BM25_B, BM25_K1, LexicalData, bm25_matrix
+from .sentences import StoredAnalysis
 from .vocab import ArrayFile, Vocabulary, write_vocabulary
 
-FORMAT = 1
+FORMAT = 2  # 2: records carry their sentence analysis
 MANIFEST = "manifest.json"
 
 log = logging.getLogger(__name__)
@@ -225,8 +226,8 @@ class Snapshot:
             rows, values = self.postings(i)
             if rows is None:  # a common term's scores, every row (0 where it is absent: x + 0 == x)
                 np.add(scores, values, out=scores)
-            else:
-                np.add.at(scores, rows, values)
+            else:  # a term's rows are distinct: a plain fancy-index add is np.add.at's sum, faster
+                scores[rows] += values
         return scores
 
     def postings(self, term_id: int) -> tuple[np.ndarray | None, np.ndarray]:
@@ -277,9 +278,20 @@ class Snapshot:
     # --- rows ------------------------------------------------------------------------
     def record(self, i: int) -> tuple[str, str, dict]:
         """(chunk id, text, metadata) of row `i`, read from the records file."""
-        start, end = int(self._offsets[i]), int(self._offsets[i + 1])
-        text, meta = json.loads(os.pread(self._records_fd, end - start, start)) if end > start else ("", {})
+        text, meta, _ = self._stored(i)
         return self.ids[i], text, meta
+
+    def analysed_record(self, i: int) -> tuple[str, str, dict, StoredAnalysis]:
+        """(chunk id, text, metadata, the text's sentence analysis as the ingester found it) of row `i`."""
+        text, meta, stored = self._stored(i)
+        return self.ids[i], text, meta, StoredAnalysis(stored)
+
+    def _stored(self, i: int) -> tuple[str, dict, Any]:
+        start, end = int(self._offsets[i]), int(self._offsets[i + 1])
+        if end <= start:
+            return "", {}, [[], []]
+        text, meta, stored = json.loads(os.pread(self._records_fd, end - start, start))
+        return text, meta, stored
 
     def document_rows(self, doc_id: str) -> np.ndarray:
         """The rows of one document, in chunk order."""

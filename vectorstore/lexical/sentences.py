@@ -1,0 +1,156 @@
+"""A chunk's sentences and the terms each can match a question by, worked out once at ingest.
+
+The ingester chunks articles at sentence boundaries, and at query time the gate, the
+extractive answerer and sentence evidence read each retrieved passage sentence by
+sentence. Splitting and tokenizing those passages was the largest part of a question's
+answering time at 100k chunks (about 5 ms of 25 at p50, 12 ms at p95), although the
+ingester had already split and tokenized every one of them. So a snapshot keeps, with each
+chunk's record, what `analyse_text` finds (`TextAnalysis.encode`): where each sentence is
+in the text, its terms, and the acronyms it spells out. Readers decode that instead of
+working it out again (`TextAnalysis.decode`).
+
+It lives beside the tokenizer for the same reason the tokenizer does: the ingester writes
+it and every bot reads it. `ANALYSIS_ID` fingerprints the rules; a snapshot written under
+other rules is rebuilt, never read.
+
+The sentence splitter is a short regular expression written here (libraries such as pysbd
+are several times slower than the embedding model on two cores, and nltk's punkt needs a
+data download); it knows common abbreviations, initials and decimal figures.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from .tokenizer import TOKENIZER_ID, stem, terms
+
+_ABBREVIATIONS = {
+    "mr", "mrs", "ms", "dr", "prof", "sir", "st", "no", "vs", "etc", "e.g", "i.e", "approx", "inc", "ltd",
+    "co", "corp", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec",
+    "gov", "rev", "gen", "col", "lt", "sgt", "jr", "sr", "fig", "vol", "u.s", "u.k", "a.m", "p.m",
+}
+# A sentence ends at . ! ? (optionally followed by closing quotes/brackets) before
+# whitespace and a capital, digit, quote or bracket; paragraph breaks and bullets always end one.
+_BOUNDARY = re.compile(r"(?<=[.!?])[\"'’”)\]]*\s+(?=[\"'‘“(\[]?[A-Z0-9£$€])")
+_PARAGRAPH = re.compile(r"\n\s*\n|\n(?=\s*[•*-] )")
+_INITIAL = re.compile(r"[a-z]")
+# "Quality and Outcomes Framework": a run of capitalised words, which may spell an acronym
+_CAPITALISED_RUN = re.compile(r"\b[A-Z][a-z]+(?:\s+(?:(?:and|of|for|the|&)\s+)?[A-Z][a-z]+)+")
+
+ANALYSIS_ID = hashlib.sha1("|".join([
+    "v1", TOKENIZER_ID, _BOUNDARY.pattern, _PARAGRAPH.pattern, _CAPITALISED_RUN.pattern, *sorted(_ABBREVIATIONS),
+]).encode()).hexdigest()[:16]
+
+
+def sentence_spans(text: str) -> list[tuple[int, int]]:
+    """Where each sentence of `text` is: (start, end) offsets, ends exclusive, whitespace
+    trimmed. `split_sentences` gives the same sentences with their whitespace runs collapsed."""
+    spans: list[tuple[int, int]] = []
+    at = 0
+    for separator in _PARAGRAPH.finditer(text):
+        _paragraph_spans(text, at, separator.start(), spans)
+        at = separator.end()
+    _paragraph_spans(text, at, len(text), spans)
+    return spans
+
+
+def _paragraph_spans(text: str, lo: int, hi: int, out: list[tuple[int, int]]) -> None:
+    para = text[lo:hi]
+    start = 0
+    for match in _BOUNDARY.finditer(para):
+        candidate = para[start:match.start()].rstrip()
+        last_word = candidate.rsplit(None, 1)[-1].rstrip(".!?\"'’”)").lower() if candidate else ""
+        if last_word in _ABBREVIATIONS or _INITIAL.fullmatch(last_word):
+            continue  # "Mr. Smith", "J. Smith"
+        _add_trimmed(text, lo + start, lo + match.end(), out)
+        start = match.end()
+    _add_trimmed(text, lo + start, hi, out)
+
+
+def _add_trimmed(text: str, start: int, end: int, out: list[tuple[int, int]]) -> None:
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    if start < end:
+        out.append((start, end))
+
+
+def span_text(text: str, span: tuple[int, int]) -> str:
+    """One sentence as `split_sentences` gives it: the span with whitespace runs collapsed."""
+    return " ".join(text[span[0]:span[1]].split())
+
+
+def split_sentences(text: str) -> list[str]:
+    """Split text into sentences; paragraph breaks always end a sentence."""
+    return [span_text(text, span) for span in sentence_spans(text)]
+
+
+def acronym_terms(text: str) -> frozenset[str]:
+    """Terms for the acronyms a text spells out: "Quality and Outcomes Framework" gives the
+    term of "QOF", so a question asking about QOF matches the sentence that names it in full."""
+    out: set[str] = set()
+    for match in _CAPITALISED_RUN.finditer(text):
+        initials = "".join(w[0] for w in match.group(0).split() if w[0].isupper())
+        if 2 <= len(initials) <= 6:
+            out.add(stem(initials.lower()))
+    return frozenset(out)
+
+
+@dataclass(frozen=True)
+class TextAnalysis:
+    """A text's sentences (and where they are), the terms of each, and the acronyms each spells out."""
+
+    spans: tuple[tuple[int, int], ...]
+    sentences: tuple[str, ...]
+    sentence_terms: tuple[frozenset[str], ...]
+    sentence_acronyms: tuple[frozenset[str], ...]
+
+    def encode(self) -> list[Any]:
+        """A JSON-ready form: flat spans, and each sentence's terms (then a tab and its
+        acronyms, if any) as one space-separated string."""
+        keys = [" ".join(sorted(t)) + ("\t" + " ".join(sorted(a)) if a else "")
+                for t, a in zip(self.sentence_terms, self.sentence_acronyms)]
+        return [[x for span in self.spans for x in span], keys]
+
+    @classmethod
+    def decode(cls, text: str, stored: Any) -> "TextAnalysis":
+        """The analysis `encode` wrote for `text` (ValueError when it is not one)."""
+        try:
+            flat, keys = stored
+            spans = tuple(zip(flat[0::2], flat[1::2]))
+            if len(spans) != len(keys) or any(not (0 <= s < e <= len(text)) for s, e in spans):
+                raise ValueError("spans and sentences disagree")
+            split = [k.split("\t") for k in keys]
+            return cls(spans=spans, sentences=tuple(span_text(text, s) for s in spans),
+                       sentence_terms=tuple(frozenset(k[0].split()) for k in split),
+                       sentence_acronyms=tuple(frozenset(k[1].split()) if len(k) > 1 else frozenset() for k in split))
+        except (TypeError, AttributeError) as exc:
+            raise ValueError(f"not a stored text analysis: {exc}") from exc
+
+
+@dataclass(frozen=True)
+class StoredAnalysis:
+    """A record's analysis as the snapshot holds it (`TextAnalysis.encode`), decoded only when
+    asked: a passage's record is read for its text more often than for its sentences."""
+
+    raw: Any
+
+    def decode(self, text: str) -> TextAnalysis:
+        """The analysis of `text`, the record's text (ValueError when the stored form is not one)."""
+        return TextAnalysis.decode(text, self.raw)
+
+
+def analyse_text(text: str) -> tuple[TextAnalysis, list[str]]:
+    """A text's analysis, and its terms in order (the same as `terms(text)`: sentences are
+    cut at whitespace, which no term spans)."""
+    spans = tuple(sentence_spans(text))
+    sentences = tuple(span_text(text, s) for s in spans)
+    per_sentence = [terms(s) for s in sentences]
+    analysis = TextAnalysis(spans=spans, sentences=sentences,
+                            sentence_terms=tuple(frozenset(t) for t in per_sentence),
+                            sentence_acronyms=tuple(acronym_terms(s) for s in sentences))
+    return analysis, [t for sentence in per_sentence for t in sentence]

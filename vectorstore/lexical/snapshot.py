@@ -226,8 +226,8 @@ class Snapshot:
             rows, values = self.postings(i)
             if rows is None:  # a common term's scores, every row (0 where it is absent: x + 0 == x)
                 np.add(scores, values, out=scores)
-            else:  # a term's rows are distinct: a plain fancy-index add is np.add.at's sum, faster
-                scores[rows] += values
+            else:  # (numpy 2's np.add.at: 2-4x a fancy-index add for 5k-12k postings)
+                np.add.at(scores, rows, values)
         return scores
 
     def postings(self, term_id: int) -> tuple[np.ndarray | None, np.ndarray]:

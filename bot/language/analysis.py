@@ -61,7 +61,7 @@ def remember(text: str, stored: StoredAnalysis) -> None:
 
 def _take(text: str) -> StoredAnalysis | None:
     with _stored_lock:
-        return _stored.pop(text, None)
+        return _stored.get(text)
 
 
 @lru_cache(maxsize=PASSAGE_CACHE)

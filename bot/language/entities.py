@@ -121,10 +121,17 @@ class RoleWords:
             return []
         out = []
         for m in self.pattern.finditer(text):
-            term = terms(m.group())
-            if len(term) == 1 and term[0] in self.wanted:
-                out.append((m.start(), m.end(), term[0]))
+            term = _word_term(m.group())
+            if term in self.wanted:
+                out.append((m.start(), m.end(), term))
         return out
+
+
+@lru_cache(maxsize=8192)
+def _word_term(word: str) -> str | None:
+    """The one term a word is (None for a stopword, or a word the tokenizer cuts in two)."""
+    found = terms(word)
+    return found[0] if len(found) == 1 else None
 
 
 ROLE_WINDOW = 80  # characters either side of a name where the question's own words describe it

@@ -1,49 +1,38 @@
-"""A passage's sentences and terms, worked out once per passage text, or read from the snapshot.
+"""A passage's sentences and terms, read from the snapshot or worked out once per passage text.
 
 The gate and the extractive answerer score the same retrieved passages several times for
 one question (the whole question, each part, each clause) and look at their terms besides
-(coverage, a candidate IDF). `analysed` gives a text's sentences and their terms once per
-text and remembers the result for the last `PASSAGE_CACHE` texts.
+(coverage, a candidate IDF). `analysed` gives a text's sentences and their terms
+(`vectorstore.lexical.sentences.TextAnalysis`) once per text and remembers the result for
+the last `PASSAGE_CACHE` texts.
 
 The ingester has already split and tokenized every chunk it indexed, and the lexical
-snapshot keeps that with each chunk's record (`vectorstore.lexical.sentences`). Passages
-read from a snapshot hand it over (`remember`), and `analysed` decodes it instead of
-splitting and tokenizing the text again: at 100k chunks, where few passages are seen
-twice, that was about 5 ms of a question's 25 at p50. Other texts (a dense hit from the
-store, a text written by a test) are analysed here, by the same rules.
-
-A passage's terms are the union of its sentences' terms: sentences are cut at whitespace,
-and no term spans whitespace, so this equals tokenizing the whole text.
+snapshot keeps that with each chunk's record. Passages read from a snapshot hand it over
+(`remember`), and `analysed` decodes it instead of splitting and tokenizing the text again:
+at 100k chunks, where few passages are seen twice, working it out was about 5 ms of a
+question's 25 at p50. Other texts (a dense hit from the store, a text written by a test)
+are analysed here, by the same rules.
 """
 
 from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from dataclasses import dataclass
 from functools import lru_cache
 
-from vectorstore.lexical.sentences import StoredAnalysis, TextAnalysis, split_sentences
+from vectorstore.lexical.sentences import StoredAnalysis, TextAnalysis, sentence_spans, span_text
 
 from .terms import acronym_terms, term_set
+
+__all__ = ["AnalysedText", "analysed", "remember"]
+
+AnalysedText = TextAnalysis
 
 # Passages remembered: a question's gate and answerer look at 10-40 passages; an entry holds
 # the sentences and their term sets (about 10 KB for a 256-token chunk; 512 of them about 5 MB).
 PASSAGE_CACHE = 512
-# Stored analyses handed over and not yet asked for (each a few KB of strings).
+# Stored analyses handed over (each a few KB of strings), kept until evicted.
 STORED_CACHE = 512
-
-
-@dataclass(frozen=True)
-class AnalysedText:
-    """A text's sentences, each with the terms it can match a question by."""
-
-    sentences: tuple[str, ...]
-    # per sentence: its terms plus the terms of the acronyms it spells out
-    # ("Quality and Outcomes Framework" also gives the term of "QOF")
-    sentence_keys: tuple[frozenset[str], ...]
-    terms: frozenset[str]  # the whole text's terms (acronyms not included)
-
 
 _stored: OrderedDict[str, StoredAnalysis] = OrderedDict()
 _stored_lock = threading.Lock()
@@ -70,18 +59,13 @@ def analysed(text: str) -> AnalysedText:
     stored = _take(text)
     if stored is not None:
         try:
-            return _from_analysis(stored.decode(text))
+            return stored.decode(text)
         except ValueError:
             pass  # not what this code writes: work it out below
-    sentences = tuple(split_sentences(text))
+    spans = tuple(sentence_spans(text))
+    sentences = tuple(span_text(text, span) for span in spans)
     # through the sentence caches: consecutive chunks overlap by a sentence or two, and
     # a corpus repeats sentences (boilerplate, quotes carried from story to story)
     sentence_terms = [term_set(s) for s in sentences]
-    acronyms = [acronym_terms(s) for s in sentences]
-    keys = tuple(t | a if a else t for t, a in zip(sentence_terms, acronyms))
-    return AnalysedText(sentences, keys, frozenset().union(*sentence_terms))
-
-
-def _from_analysis(analysis: TextAnalysis) -> AnalysedText:
-    keys = tuple(t | a if a else t for t, a in zip(analysis.sentence_terms, analysis.sentence_acronyms))
-    return AnalysedText(analysis.sentences, keys, frozenset().union(*analysis.sentence_terms))
+    keys = tuple(t | a if (a := acronym_terms(s)) else t for t, s in zip(sentence_terms, sentences))
+    return TextAnalysis(text, spans, keys, frozenset().union(*sentence_terms), sentences)

@@ -45,8 +45,10 @@ def test_analysis_terms_are_the_texts_terms_and_round_trip(text: str) -> None:
 
 def test_qof_is_stored_with_the_sentence_that_spells_it_out() -> None:
     found, _ = analyse_text(TEXT)
-    assert set(terms("QOF")) <= found.sentence_acronyms[0]
-    assert not any(found.sentence_acronyms[1:])
+    qof = set(terms("QOF"))
+    assert qof <= found.sentence_keys[0]
+    assert not any(qof & keys for keys in found.sentence_keys[1:])
+    assert not qof & found.terms  # the text never writes "QOF"
 
 
 def test_a_stored_analysis_that_does_not_fit_the_text_is_refused() -> None:
@@ -76,10 +78,10 @@ def test_readers_decode_the_snapshot_instead_of_splitting_again(tmp_path, monkey
         expected.append(analysis.analysed(text))  # worked out from the text
     analysis.analysed.cache_clear()
 
-    def no_split(text: str) -> list[str]:
+    def no_split(text: str) -> list[tuple[int, int]]:
         raise AssertionError("a snapshot passage was split again")
 
-    monkeypatch.setattr(analysis, "split_sentences", no_split)
+    monkeypatch.setattr(analysis, "sentence_spans", no_split)
     assert [index.analysed(i) for i in range(len(texts))] == expected
     analysis.analysed.cache_clear()
     passages = [index.passage(i) for i in range(len(texts))]  # handed over for the gate and answerer

@@ -41,7 +41,7 @@ _INITIAL = re.compile(r"[a-z]")
 _CAPITALISED_RUN = re.compile(r"\b[A-Z][a-z]+(?:\s+(?:(?:and|of|for|the|&)\s+)?[A-Z][a-z]+)+")
 
 ANALYSIS_ID = hashlib.sha1("|".join([
-    "v1", TOKENIZER_ID, _BOUNDARY.pattern, _PARAGRAPH.pattern, _CAPITALISED_RUN.pattern, *sorted(_ABBREVIATIONS),
+    "v2", TOKENIZER_ID, _BOUNDARY.pattern, _PARAGRAPH.pattern, _CAPITALISED_RUN.pattern, *sorted(_ABBREVIATIONS),
 ]).encode()).hexdigest()[:16]
 
 
@@ -100,34 +100,58 @@ def acronym_terms(text: str) -> frozenset[str]:
     return frozenset(out)
 
 
-@dataclass(frozen=True)
 class TextAnalysis:
-    """A text's sentences (and where they are), the terms of each, and the acronyms each spells out."""
+    """A text's sentences (and where they are), each with the terms it can match a question by
+    (its terms plus those of the acronyms it spells out: "Quality and Outcomes Framework" also
+    gives the term of "QOF"), and the whole text's terms (acronyms not included).
 
-    spans: tuple[tuple[int, int], ...]
-    sentences: tuple[str, ...]
-    sentence_terms: tuple[frozenset[str], ...]
-    sentence_acronyms: tuple[frozenset[str], ...]
+    `sentences` are cut from the text when first asked for: sentence evidence and the gate
+    read only the terms."""
+
+    __slots__ = ("text", "spans", "sentence_keys", "terms", "_sentences")
+
+    def __init__(self, text: str, spans: tuple[tuple[int, int], ...], sentence_keys: tuple[frozenset[str], ...],
+                 terms: frozenset[str], sentences: tuple[str, ...] | None = None) -> None:
+        self.text = text
+        self.spans = spans
+        self.sentence_keys = sentence_keys
+        self.terms = terms
+        self._sentences = sentences
+
+    @property
+    def sentences(self) -> tuple[str, ...]:
+        """The sentences, as `split_sentences` gives them."""
+        if self._sentences is None:
+            self._sentences = tuple(span_text(self.text, span) for span in self.spans)
+        return self._sentences
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, TextAnalysis):
+            return NotImplemented
+        return (self.text, self.spans, self.sentence_keys, self.terms) == (
+            other.text, other.spans, other.sentence_keys, other.terms)
+
+    def __hash__(self) -> int:
+        return hash((self.text, self.spans))
+
+    def __repr__(self) -> str:
+        return f"TextAnalysis({len(self.spans)} sentences, {len(self.terms)} terms)"
 
     def encode(self) -> list[Any]:
-        """A JSON-ready form: flat spans, and each sentence's terms (then a tab and its
-        acronyms, if any) as one space-separated string."""
-        keys = [" ".join(sorted(t)) + ("\t" + " ".join(sorted(a)) if a else "")
-                for t, a in zip(self.sentence_terms, self.sentence_acronyms)]
-        return [[x for span in self.spans for x in span], keys]
+        """A JSON-ready form: flat spans, each sentence's keys as one space-separated string,
+        and the text's terms as one."""
+        return [[x for span in self.spans for x in span], [" ".join(sorted(k)) for k in self.sentence_keys],
+                " ".join(sorted(self.terms))]
 
     @classmethod
     def decode(cls, text: str, stored: Any) -> "TextAnalysis":
         """The analysis `encode` wrote for `text` (ValueError when it is not one)."""
         try:
-            flat, keys = stored
+            flat, keys, text_terms = stored
             spans = tuple(zip(flat[0::2], flat[1::2]))
-            if len(spans) != len(keys) or any(not (0 <= s < e <= len(text)) for s, e in spans):
+            if len(spans) != len(keys) or (spans and not (0 <= spans[0][0] and spans[-1][1] <= len(text))):
                 raise ValueError("spans and sentences disagree")
-            split = [k.split("\t") for k in keys]
-            return cls(spans=spans, sentences=tuple(span_text(text, s) for s in spans),
-                       sentence_terms=tuple(frozenset(k[0].split()) for k in split),
-                       sentence_acronyms=tuple(frozenset(k[1].split()) if len(k) > 1 else frozenset() for k in split))
+            return cls(text, spans, tuple(frozenset(k.split()) for k in keys), frozenset(text_terms.split()))
         except (TypeError, AttributeError) as exc:
             raise ValueError(f"not a stored text analysis: {exc}") from exc
 
@@ -150,7 +174,7 @@ def analyse_text(text: str) -> tuple[TextAnalysis, list[str]]:
     spans = tuple(sentence_spans(text))
     sentences = tuple(span_text(text, s) for s in spans)
     per_sentence = [terms(s) for s in sentences]
-    analysis = TextAnalysis(spans=spans, sentences=sentences,
-                            sentence_terms=tuple(frozenset(t) for t in per_sentence),
-                            sentence_acronyms=tuple(acronym_terms(s) for s in sentences))
+    sentence_terms = [frozenset(t) for t in per_sentence]
+    keys = tuple(t | acronym_terms(s) for t, s in zip(sentence_terms, sentences))
+    analysis = TextAnalysis(text, spans, keys, frozenset().union(*sentence_terms), sentences)
     return analysis, [t for sentence in per_sentence for t in sentence]

@@ -105,7 +105,7 @@ class ExtractiveAnswerer:
                               citations.number(s.passage_index), self.config.max_quote_chars,
                               dated=id(s) in dated)
                  for s in chosen]
-        texts = [(f"{p.title}. {p.text}", 1.0 / (1.0 + 0.1 * i)) for i, p in enumerate(passages)]
+        texts = [((p.title, p.text), 1.0 / (1.0 + 0.1 * i)) for i, p in enumerate(passages)]
         texts += [(p.text, SIBLING_NAME_WEIGHT) for p in extra]  # the rest of the top article
         lead = likely_answer(question, texts, exclude=evidence.outlets)
         if lead:  # only a name that the quoted passages, or the best few, write

@@ -127,6 +127,18 @@ class RoleWords:
         return out
 
 
+def _read(text: str | tuple[str, str]) -> tuple[str, tuple[tuple[str, int, int], ...], frozenset[str]]:
+    """(the text, its names with where they are, its lower-case words); a (headline, body)
+    pair is read as "headline. body" from each part's remembered names and words (no name
+    runs on across ". ", and no word does)."""
+    if isinstance(text, str):
+        return text, _name_spans(text), _lower_case_words(text)
+    headline, body = text
+    at = len(headline) + 2
+    spans = _name_spans(headline) + tuple((name, a + at, b + at) for name, a, b in _name_spans(body))
+    return f"{headline}. {body}", spans, _lower_case_words(headline) | _lower_case_words(body)
+
+
 @lru_cache(maxsize=8192)
 def _word_term(word: str) -> str | None:
     """The one term a word is (None for a stopword, or a word the tokenizer cuts in two)."""
@@ -139,22 +151,25 @@ ROLE_BOOST = 1.0  # a name counts (1 + ROLE_BOOST * such words, at most 3) times
 DESCRIBED_BOOST = 3.0  # a person named beside the role asked for counts this many times
 
 
-def likely_answer(question: str, texts: Iterable[tuple[str, float]], exclude: Iterable[str] = ()) -> str | None:
+def likely_answer(question: str, texts: Iterable[tuple[str | tuple[str, str], float]],
+                  exclude: Iterable[str] = ()) -> str | None:
     """The name the passages most support as the answer to a who/which question, or None.
 
-    `texts` are (text, weight) pairs, best passages weighing most. A name counts each time
-    it, or its last word ("Bankman-Fried" for "Sam Bankman-Fried"), is written; the fullest
-    form wins. Names the question uses, and `exclude` (the store's outlets), are skipped; a
-    person needs a first and a last name written together somewhere.
+    `texts` are (text, weight) pairs, best passages weighing most; a text may be given as
+    (headline, body), read as "headline. body" (the body's names are then found once for
+    every question that reads it). A name counts each time it, or its last word
+    ("Bankman-Fried" for "Sam Bankman-Fried"), is written; the fullest form wins. Names the
+    question uses, and `exclude` (the store's outlets), are skipped; a person needs a first
+    and a last name written together somewhere.
     """
     kind = asked_kind(question)
     if kind is None:
         return None
-    texts = list(texts)
+    texts = [_read(text) + (weight,) for text, weight in texts]
     asked = {w.lower() for w in re.findall(r"[\w’'-]+", question)}
     excluded = {e.lower() for e in exclude}
     # a word the passages also write in lower case is an ordinary word, not part of a name
-    ordinary = frozenset().union(*(_lower_case_words(text) for text, _ in texts))
+    ordinary = frozenset().union(*(lower for _, _, lower, _ in texts))
     noun = asked_noun(question)
     # the question's own lower-case words ("director", "secretary"), which describe the one asked for
     role = set(question_terms(" ".join(w for w in re.findall(r"\b[a-z][\w’'-]*", question)))) - {noun}
@@ -176,8 +191,7 @@ def likely_answer(question: str, texts: Iterable[tuple[str, float]], exclude: It
         # "University" alone names nothing
         return not (noun and noun in lower and (all(w == noun for w in lower) or kind == "person"))
 
-    for text, weight in texts:
-        spans = name_spans(text)
+    for text, spans, _, weight in texts:
         # where the question's describing words are written ("secretary"), for the windows below
         role_at = role_words.find(text) if role and spans else []
         role_starts = [a for a, _, _ in role_at]

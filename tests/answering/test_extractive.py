@@ -5,7 +5,7 @@ from __future__ import annotations
 from bot.answering import Evidence, ExtractiveAnswerer, ExtractiveConfig, Gate
 from bot.answering.gate import gated_answer
 from bot.language.questions import answer_type, question_names
-from bot.language.terms import acronym_terms, terms
+from bot.language.terms import acronym_terms, relation_terms, terms
 from vectorstore.passage import Passage
 
 
@@ -193,3 +193,15 @@ def test_a_sentence_in_the_questions_synonyms_is_quoted():
                              "By August, 1,640 GPs had been recruited through the fund.", title="Staffing fund grows")
     answer = _answer(ExtractiveAnswerer(), "How many GPs have been hired through the staffing fund?", [hired])
     assert answer.answer.startswith("By August, 1,640 GPs had been recruited")
+
+
+def test_a_question_about_the_time_before_an_event_quotes_the_sentence_that_says_before():
+    card = _p("r0", "rates", "The rate card, which came into force on 1 July, applies to 64 practices in North Calderford "
+                             "and caps locum pay at £79 an hour. The network's chair said the median rate for locums in "
+                             "North Calderford had been £104 before the rate card was introduced.",
+              title="Locums boycott rate card")
+    answer = _answer(ExtractiveAnswerer(), "What were locums in North Calderford getting before the rate card came in?",
+                     [card])
+    assert answer.found and "£104" in answer.answer
+    assert relation_terms("What were they paid before the card came in, and since?") == {"befor", "sinc"}
+    assert relation_terms("What did the card change?") == set()

@@ -18,7 +18,7 @@ from vectorstore.passage import Passage
 from ..language.lexicon import Lexicon, load_lexicon
 from ..language.analysis import analysed
 from ..language.questions import answer_type, asks_about_readers, carries_on, has_answer_type
-from ..language.terms import acronym_terms, question_terms, term_set
+from ..language.terms import acronym_terms, question_terms, relation_terms, term_set
 
 IdfFn = Callable[[str], float]
 
@@ -79,7 +79,8 @@ class SentenceScorer:
         best first. `extra` passages (the rest of a retrieved article) count
         `sibling_prior` of their retrieved chunk; their indexes follow the passages'."""
         cfg = self.config
-        q_terms = set(question_terms(question))
+        # "before"/"after" are what the question asks of time: the answer holds the same relation
+        q_terms = set(question_terms(question)) | relation_terms(question)
         aliases = self.lexicon.synonym_terms(q_terms)  # a synonym's term counts as the question's
         alias_terms = aliases.keys()
         everything = list(passages) + list(extra)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from bot.answering import Evidence, ExtractiveAnswerer, ExtractiveConfig, Gate
 from bot.answering.gate import gated_answer
 from bot.language.questions import answer_type, question_names
-from bot.language.terms import acronym_terms, terms
+from bot.language.terms import acronym_terms, question_terms, relation_terms, terms
 from vectorstore.passage import Passage
 
 
@@ -193,3 +193,43 @@ def test_a_sentence_in_the_questions_synonyms_is_quoted():
                              "By August, 1,640 GPs had been recruited through the fund.", title="Staffing fund grows")
     answer = _answer(ExtractiveAnswerer(), "How many GPs have been hired through the staffing fund?", [hired])
     assert answer.answer.startswith("By August, 1,640 GPs had been recruited")
+
+
+def test_a_question_about_the_time_before_an_event_quotes_the_sentence_that_says_before():
+    card = _p("r0", "rates", "The rate card, which came into force on 1 July, applies to 64 practices in North Calderford "
+                             "and caps locum pay at £79 an hour. The network's chair said the median rate for locums in "
+                             "North Calderford had been £104 before the rate card was introduced.",
+              title="Locums boycott rate card")
+    answer = _answer(ExtractiveAnswerer(), "What were locums in North Calderford getting before the rate card came in?",
+                     [card])
+    assert answer.found and "£104" in answer.answer
+    assert relation_terms("What were they paid before the card came in, and since?") == {"befor", "sinc"}
+    assert relation_terms("What did the card change?") == set()
+
+
+LOCUM_CARD = _p("r1", "rates", "More than 200 sessional GPs have pledged not to work under a new rate card that limits "
+                               "what practices can pay locums to £79 an hour.", title="Locums boycott rate card")
+APPRAISAL_COMMENT = Passage(chunk_id="c1", doc_id="c1", parent_id="rates", kind="comment", title="Locums boycott rate card",
+                            text="Now I have to pay for annual appraisals out of my own pocket as well as everything else.")
+
+
+def test_a_question_whose_most_specific_word_only_a_reader_uses_is_refused_saying_so():
+    corpus_idf = {"apprais": 4.3, "fee": 2.8, "session": 1.8, "new": 1.7, "gp": 0.2, "pay": 1.5, "say": 0.5}.get
+    gate = Gate(corpus_idf=lambda t: corpus_idf(t, 3.0))
+
+    def answer(question, passages):  # noqa: ANN001, ANN202
+        return gated_answer(gate, ExtractiveAnswerer(), question, Evidence(list(passages)))
+
+    question = "What's the new sessional fee for GP appraisers?"
+    refused = answer(question, [LOCUM_CARD, APPRAISAL_COMMENT])
+    assert not refused.found and refused.answer.endswith("only readers' comments mention appraisers.")
+    assert gate.check(question, [LOCUM_CARD, APPRAISAL_COMMENT]).reason == "comment-only"
+    reported = _p("r2", "apr", "NHS England set a new sessional fee of £500 for GP appraisers from April.",
+                  title="Appraisers' fee rises")
+    assert answer(question, [LOCUM_CARD, APPRAISAL_COMMENT, reported]).found
+    # a question about readers may turn on what only they wrote
+    assert gate.check("What did readers say about paying for appraisals?", [LOCUM_CARD, APPRAISAL_COMMENT]).answerable
+
+
+def test_till_is_a_function_word_like_until():
+    assert question_terms("open 8 till 6.30") == question_terms("open 8 until 6.30")

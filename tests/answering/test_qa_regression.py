@@ -34,13 +34,15 @@ def test_regression_file_passes(chain, tmp_path):
     failures = [f"{r.id} {r.question!r}: {r.reason} | {r.answer[:160]}" for r in results if not r.passed]
     assert len(results) >= 30
     # Regression floors, not perfect scores (the misses are listed in BENCHMARKS.md). The
-    # first 52 questions: the extractive answerer passes 47; fewer than 88% is a regression.
+    # first 52 questions: the extractive answerer passes 50 (q49 and q50 are answered though
+    # the coverage lacks the fact); fewer than 90% (47 of 52) is a regression. q51's refusal rests on
+    # a seed page's comment, so without the seeds one fewer passes.
     # q53-q79 (who/which, multi-part, named but absent): it passes 24 of 27; fewer than 80%
     # is a regression.
     first = [r for r in results if int(r.id[1:]) <= 52]
     later = [r for r in results if int(r.id[1:]) > 52]
     assert len(later) >= 20
-    assert sum(r.passed for r in first) >= 0.88 * len(first), "\n".join(failures)
+    assert sum(r.passed for r in first) >= 0.90 * len(first), "\n".join(failures)
     assert sum(r.passed for r in later) >= 0.80 * len(later), "\n".join(failures)
     absent = [r for r in later if r.reason.startswith(("refused as expected", "answered a question"))]
     assert absent and sum(r.passed for r in absent) >= 0.75 * len(absent), "\n".join(failures)

@@ -12,6 +12,7 @@ index's vocabulary and its corpus IDF applies to them directly.
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 
 from vectorstore.lexical.sentences import acronym_terms as _acronym_terms

@@ -25,7 +25,8 @@ How one search scores a chunk (all measured on MultiHop-RAG's dev questions, see
    ("Valve has announced …"). The name the first results most support is added to the
    question, and to each part's text, for a second search.
 6. Readers first: a question about readers ("What did readers say about X?") gets the
-   best readers' comments first, then the reporting.
+   best readers' comments first, then the reporting, of which the best `readers_reporting`
+   passages always stay in the top k (the comments may be about something else).
 
 Filters (`SearchFilters`) apply on both sides: a Chroma `where` for the dense query and the
 same predicate as a mask over the lexical index.
@@ -68,6 +69,7 @@ class RetrievalConfig:
     dense_max_terms: int = 16  # "auto": questions with at most this many terms use the encoder
     per_doc_cap: int = 3  # most chunks of one document in the top k (at least k // 2)
     comment_weight: float = 0.7  # readers' comments weigh this much unless the question is about readers
+    readers_reporting: int = 3  # a question about readers: reporting passages kept in the top k after the comments
     part_slots: int = 2  # multi-part questions: rounds of each part's best passages after the lead (0 = off)
     part_lead: int = 2  # ... placed after this many of the whole question's best
     answer_feedback: bool = True  # who/which questions: search again with the name the first results support
@@ -152,8 +154,7 @@ class HybridRetriever:
             about_readers = asks_about_readers(query)
         if about_readers and (filters is None or filters.kinds is None):
             comments = self.ranked(query, k, replace(filters or SearchFilters(), kinds=("comment",)))
-            ids = {p.chunk_id for p in comments}
-            found = comments + [p for p in found if p.chunk_id not in ids]
+            found = readers_first(comments, found, k, self.config.readers_reporting)
         return found[:k]
 
     def answer_feedback(self, query: str, found: list[Passage]) -> str | None:
@@ -258,6 +259,24 @@ class HybridRetriever:
         evidence = evidence_scores(index, [c["i"] for c in best], weights)
         for c in best:
             c["fused"] += cfg.sentence_weight * evidence.get(c["i"], 0.0)
+
+
+def readers_first(comments: list[Passage], found: list[Passage], k: int, reporting: int) -> list[Passage]:
+    """Readers' comments on the stories `found` reports first, then the best `reporting` of its
+    reporting passages, then the other comments and the rest of `found`. A question about
+    what GPs think of a scheme is answered from the comments on it when there are some; when
+    the best-matching comments are on other stories, the reporting that names the scheme
+    still comes before them (and the gate sees it)."""
+    stories = {p.article_id for p in found if not p.is_comment}
+    kept = [p for p in found if not p.is_comment][:min(reporting, k)]
+    lead = [p for p in comments if p.article_id in stories][:k - len(kept)]
+    ids: set[str] = set()
+    out = []
+    for p in lead + kept + comments + found:
+        if p.chunk_id not in ids:
+            ids.add(p.chunk_id)
+            out.append(p)
+    return out
 
 
 def _near(p: Passage, dates: list, window: int) -> bool:

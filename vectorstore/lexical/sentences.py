@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from bisect import bisect_right
 from dataclasses import dataclass
 from typing import Any
 
@@ -169,12 +170,29 @@ class StoredAnalysis:
 
 
 def analyse_text(text: str) -> tuple[TextAnalysis, list[str]]:
-    """A text's analysis, and its terms in order (the same as `terms(text)`: sentences are
-    cut at whitespace, which no term spans)."""
+    """A text's analysis, and its terms in order (the same as `terms(text)`: no term spans
+    whitespace, so the sentences' terms in order are the text's).
+
+    Acronyms are read from the whole text at once, each given to the sentence it is
+    written in (read sentence by sentence, they were a quarter of a 100k-chunk snapshot's
+    build); a run of capitalised words can only cross from one sentence into the next at
+    a paragraph break, and those sentences are read again alone."""
     spans = tuple(sentence_spans(text))
-    sentences = tuple(span_text(text, s) for s in spans)
-    per_sentence = [terms(s) for s in sentences]
+    starts = [span[0] for span in spans]
+    per_sentence = [terms(text[a:b]) for a, b in spans]
+    acronyms: list[set[str]] = [set() for _ in spans]
+    again: set[int] = set()
+    for match in _CAPITALISED_RUN.finditer(text):
+        i = bisect_right(starts, match.start()) - 1
+        if match.end() > spans[i][1]:
+            again.update(range(i, bisect_right(starts, match.end() - 1)))
+            continue
+        initials = "".join(w[0] for w in match.group(0).split() if w[0].isupper())
+        if 2 <= len(initials) <= 6:
+            acronyms[i].add(stem(initials.lower()))
+    for i in again:
+        acronyms[i] = set(acronym_terms(span_text(text, spans[i])))
     sentence_terms = [frozenset(t) for t in per_sentence]
-    keys = tuple(t | acronym_terms(s) for t, s in zip(sentence_terms, sentences))
-    analysis = TextAnalysis(text, spans, keys, frozenset().union(*sentence_terms), sentences)
+    keys = tuple(t | a if a else t for t, a in zip(sentence_terms, acronyms))
+    analysis = TextAnalysis(text, spans, keys, frozenset().union(*sentence_terms))
     return analysis, [t for sentence in per_sentence for t in sentence]

@@ -68,7 +68,9 @@ class AnswerChain:
         t0 = time.perf_counter()
         passages = self.retrieve(question, options)
         siblings = self.siblings(passages)
-        return passages, siblings, self.gate.check(question, passages, related=self.related(passages, siblings)), t0
+        verdict = self.gate.check(question, passages, related=self.related(passages, siblings),
+                                  boilerplate=self.retriever.index().boilerplate)
+        return passages, siblings, verdict, t0
 
     def related(self, passages: list[Passage], siblings: list[Passage], articles: int = 3) -> list[Passage]:
         """The rest of the articles the top passages come from (a reader's comment: the article it
@@ -85,7 +87,7 @@ class AnswerChain:
         outlets = self.retriever.index().outlets
         return Evidence(passages=passages, siblings=siblings, context=options.context,
                         parts=question_parts(question, outlets), outlets=outlets.sources,
-                        named_outlets=outlets.mentioned_in(question))
+                        named_outlets=outlets.mentioned_in(question), boilerplate=self.retriever.index().boilerplate)
 
     def ask(self, question: str, options: AskOptions | None = None) -> Answer:
         """Answer one question."""

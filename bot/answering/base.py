@@ -19,7 +19,8 @@ class Evidence:
     them); `siblings` are more chunks of the retrieved articles, quotable but not deciding;
     `context` is the earlier question and answer of a follow-up; `parts` are the question's
     parts when it names several outlets or dates; `outlets` are the store's outlet names, and
-    `named_outlets` those the question names, in the question's order.
+    `named_outlets` those the question names, in the question's order; `boilerplate` the
+    fingerprints of sentences the corpus writes in many documents (never quoted).
     """
 
     passages: list[Passage]
@@ -28,6 +29,7 @@ class Evidence:
     parts: list[QuestionPart] = field(default_factory=list)
     outlets: list[str] = field(default_factory=list)
     named_outlets: list[str] = field(default_factory=list)  # the store's outlets the question names, in order
+    boilerplate: frozenset[int] = frozenset()
 
 
 @runtime_checkable

@@ -73,15 +73,15 @@ class ExtractiveAnswerer:
         idf = self.corpus_idf if self.config.corpus_idf and self.corpus_idf is not None else None
         # sentences are scored on what the question asks about, not on the outlets and dates placing it
         asked = content_question(question, evidence.outlets)
-        scored = self.scorer.score(asked, passages, extra, idf=idf)
+        scored = self.scorer.score(asked, passages, extra, idf=idf, boilerplate=evidence.boilerplate)
         quotable = passages + extra
         # when the question names a practice or a person, quote the articles that mention it
         off_focus = off_focus_docs(question, quotable, self.lexicon) if self.config.focus_on_names else set()
         focused = [s for s in scored if quotable[s.passage_index].doc_id not in off_focus]
-        by_part = self.part_quotes(evidence.parts, passages, evidence.outlets, asked)
+        by_part = self.part_quotes(evidence.parts, passages, evidence.outlets, asked, evidence.boilerplate)
         if not by_part and self.config.clause_quotes:  # "How many …, and how did … describe it?"
             by_part = self.clause_quotes([content_question(c, evidence.outlets) for c in clause_questions(question)],
-                                         passages, extra, idf)
+                                         passages, extra, idf, evidence.boilerplate)
         several = self.config.coverage is not None and spans_several(question, evidence.named_outlets,
                                                                      evidence.parts)
         if several:  # one quote per part, then the best sentence of each further relevant article
@@ -119,7 +119,8 @@ class ExtractiveAnswerer:
                       passages=passages, answerer=self.name)
 
     def part_quotes(self, parts: Sequence[QuestionPart], passages: Sequence[Passage],
-                    outlets: Sequence[str] = (), asked: str = "") -> list[ScoredSentence]:
+                    outlets: Sequence[str] = (), asked: str = "",
+                    boilerplate: frozenset[int] = frozenset()) -> list[ScoredSentence]:
         """The best sentence for each part of a multi-part question, from the passages of the
         part's outlet (and date), in the question's order, scored on what the part asks
         (`outlets`, the store's, are not what it asks); indexes are the passages'."""
@@ -135,7 +136,7 @@ class ExtractiveAnswerer:
             if asked and self.config.part_rest_weight:
                 idf = _part_weights(set(question_terms(text)), candidate_idf(pooled), self.config.part_rest_weight)
                 text = f"{text} {asked}"
-            for s in self.scorer.score(text, pooled, idf=idf):
+            for s in self.scorer.score(text, pooled, idf=idf, boilerplate=boilerplate):
                 if s.text == pooled[s.passage_index].title:
                     continue  # the citation shows the headline; a part's quote says what the article reports
                 if not any(similar(s.text, c.text) for c in chosen):
@@ -145,7 +146,7 @@ class ExtractiveAnswerer:
         return chosen
 
     def clause_quotes(self, clauses: Sequence[str], passages: Sequence[Passage], extra: Sequence[Passage],
-                      idf: IdfFn | None = None) -> list[ScoredSentence]:
+                      idf: IdfFn | None = None, boilerplate: frozenset[int] = frozenset()) -> list[ScoredSentence]:
         """The best sentence for each question a compound question asks, in its order, each
         scored as a question of its own (its own kind of answer, its own names to focus on);
         indexes are passages + extra."""
@@ -153,7 +154,7 @@ class ExtractiveAnswerer:
         quotable = list(passages) + list(extra)
         for clause in clauses:
             off_focus = off_focus_docs(clause, quotable, self.lexicon) if self.config.focus_on_names else set()
-            for s in self.scorer.score(clause, passages, extra, idf=idf):
+            for s in self.scorer.score(clause, passages, extra, idf=idf, boilerplate=boilerplate):
                 if quotable[s.passage_index].doc_id in off_focus or s.text == quotable[s.passage_index].title:
                     continue
                 if not any(similar(s.text, c.text) for c in chosen):

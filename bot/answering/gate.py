@@ -91,9 +91,11 @@ class Gate:
             return self.corpus_idf
         return candidate_idf(passages)
 
-    def check(self, question: str, passages: Sequence[Passage], related: Sequence[Passage] = ()) -> Verdict:
+    def check(self, question: str, passages: Sequence[Passage], related: Sequence[Passage] = (),
+              boilerplate: frozenset[int] = frozenset()) -> Verdict:
         """The verdict for a question and its retrieved passages. `related` passages (the rest of
-        the retrieved articles) count as mentioning what they mention, not as answering."""
+        the retrieved articles) count as mentioning what they mention, not as answering;
+        `boilerplate` sentences (see `SentenceScorer.score`) answer nothing."""
         passages = list(passages)
         mentioning = passages + list(related)
         if not passages:
@@ -119,7 +121,7 @@ class Gate:
             return Verdict.refuse("low-coverage")
         if -0.5 <= dense < self.config.min_dense:
             return Verdict.refuse("low-similarity")
-        chosen = self.scorer.select(self.scorer.score(question, passages, idf=idf), question)
+        chosen = self.scorer.select(self.scorer.score(question, passages, idf=idf, boilerplate=boilerplate), question)
         if not chosen or max(c.direct for c in chosen) < self.config.min_sentence_coverage:
             return Verdict.refuse("no-sentence")
         return ANSWERABLE

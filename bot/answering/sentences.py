@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Callable, Sequence
+from typing import Callable, Collection, Sequence
 
 from vectorstore.passage import Passage
 
@@ -74,10 +74,12 @@ class SentenceScorer:
         self.lexicon = lexicon or load_lexicon()
 
     def score(self, question: str, passages: Sequence[Passage], extra: Sequence[Passage] = (),
-              idf: IdfFn | None = None) -> list[ScoredSentence]:
+              idf: IdfFn | None = None, boilerplate: Collection[int] = frozenset()) -> list[ScoredSentence]:
         """Every sentence of the passages (and their headlines) that can answer the question,
         best first. `extra` passages (the rest of a retrieved article) count
-        `sibling_prior` of their retrieved chunk; their indexes follow the passages'."""
+        `sibling_prior` of their retrieved chunk; their indexes follow the passages'.
+        Sentences whose fingerprint is in `boilerplate` (written in many documents: a site's
+        newsletter sign-up, "Advertisement") are never candidates."""
         cfg = self.config
         # "before"/"after" are what the question asks of time: the answer holds the same relation
         q_terms = set(question_terms(question)) | relation_terms(question)
@@ -105,6 +107,8 @@ class SentenceScorer:
             title_terms = term_set(passage.title)
             passage_terms = text.terms | title_terms
             units = [(s, keys, 1.0) for s, keys in zip(text.sentences, text.sentence_keys)]
+            if boilerplate:
+                units = [u for u, h in zip(units, text.sentence_hashes) if h not in boilerplate]
             if passage.is_comment:  # a reader's comment is quoted whole (trimmed later)
                 units = [(passage.text, text.terms | acronym_terms(passage.text), 1.0)]
             elif passage.title and passage.title not in seen_titles:

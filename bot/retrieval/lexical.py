@@ -111,6 +111,11 @@ class LexicalIndex:
         return self.snapshot.doc
 
     @property
+    def boilerplate(self) -> frozenset[int]:
+        """Fingerprints of the sentences written in many documents (`vectorstore.lexical.snapshot.boilerplate`)."""
+        return self.snapshot.boilerplate
+
+    @property
     def vocab(self) -> dict[str, int]:
         """Term -> id in the BM25 index."""
         return self.snapshot.vocab

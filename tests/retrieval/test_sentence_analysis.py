@@ -92,3 +92,38 @@ def test_a_text_without_a_stored_analysis_is_worked_out() -> None:
     analysis.analysed.cache_clear()
     analysis.remember(TEXT, StoredAnalysis("garbage"))
     assert analysis.analysed(TEXT).sentences == tuple(split_sentences(TEXT))
+
+
+FURNITURE = "Sign up to our free weekly newsletter for the latest council news."
+BACKGROUND = "The council cut the library budget by £2m last year."
+
+
+def _story(i: int) -> str:
+    return f"Story {i} says the flood barrier on road {i} will open in spring. " + (
+        FURNITURE if i < 5 else "") + (f" {BACKGROUND}" if i < 3 else "")
+
+
+def test_sentences_written_in_five_documents_are_boilerplate(tmp_path) -> None:
+    from vectorstore.lexical.sentences import sentence_hash
+
+    records = [(f"c{i}", _story(i), {"doc_id": f"d{i}"}) for i in range(8)]
+    records.append(("c8b", FURNITURE, {"doc_id": "d0"}))  # a document's second chunk counts once
+    folder = SnapshotFolder(tmp_path / "lexical")
+    snapshot = folder.open(folder.publish(build(records), {"store_version": 1}))
+    assert sentence_hash(FURNITURE) in snapshot.boilerplate  # five documents
+    assert sentence_hash(BACKGROUND) not in snapshot.boilerplate  # three: background a series repeats
+    assert sentence_hash(FURNITURE.upper().replace(" ", "  ")) == sentence_hash(FURNITURE)
+
+
+def test_the_answerer_never_quotes_boilerplate() -> None:
+    from bot.answering.sentences import SentenceScorer
+    from vectorstore.lexical.sentences import sentence_hash
+    from vectorstore.passage import Passage
+
+    passage = Passage(chunk_id="c0", text=f"{FURNITURE} The weekly flood barrier news: it opens in spring.",
+                      doc_id="d0", title="Flood barrier")
+    question = "What is the latest weekly council newsletter news?"
+    scorer = SentenceScorer()
+    assert FURNITURE in [s.text for s in scorer.score(question, [passage])]
+    quoted = [s.text for s in scorer.score(question, [passage], boilerplate=frozenset({sentence_hash(FURNITURE)}))]
+    assert FURNITURE not in quoted and quoted

@@ -117,9 +117,13 @@ def test_update_drops_terms_only_deleted_chunks_had():
         day, chunk_index, kind, source, doc = data.day, data.chunk_index, data.kind, data.source, data.doc
         records = b"".join(data.record_parts)
         record_offsets = np.concatenate([[0], np.cumsum(data.record_lengths)])
+        sentence_ptr, sentence_hashes = data.sentence_ptr, data.sentence_hashes
 
     after = update(Prev, [], ["c99999"])
     assert "zanzibar" not in after.vocab and after.size == 30 and after.reused_rows == 30
+    fresh = build(records)
+    assert np.array_equal(after.sentence_ptr, fresh.sentence_ptr)
+    assert np.array_equal(after.sentence_hashes, fresh.sentence_hashes)
     assert sorted(after.vocab) == sorted(build(records).vocab)
     blob = b"".join(bytes(p) for p in after.record_parts)
     assert json.loads(blob[:after.record_lengths[0]])[0] == records[0][1]

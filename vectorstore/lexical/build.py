@@ -18,7 +18,7 @@ from typing import Any, Iterable, Protocol, Sequence
 
 import numpy as np
 
-from .sentences import TextAnalysis, analyse_text
+from .sentences import TextAnalysis, analyse_text, sentence_hash
 from .tokenizer import terms
 
 BM25_K1 = 1.2  # term-frequency saturation (RetrievalConfig.k1's default)
@@ -53,6 +53,8 @@ class LexicalData:
     kind: list[str] = field(default_factory=list)
     source: list[str] = field(default_factory=list)
     doc: list[str] = field(default_factory=list)
+    sentence_ptr: np.ndarray = field(default_factory=lambda: np.zeros(1, dtype=np.int64))  # row -> its sentences
+    sentence_hashes: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.uint64))  # `sentence_hash`es
     record_parts: list[Any] = field(default_factory=list)  # bytes-like pieces of the records blob, in row order
     record_lengths: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     reused_rows: int = 0  # rows taken from a previous snapshot rather than tokenized again
@@ -79,6 +81,7 @@ class _Rows:
         self.source: list[str] = []
         self.doc: list[str] = []
         self.blobs: list[bytes] = []
+        self.hashes: list[np.ndarray] = []
 
     def add(self, chunk_id: str, text: str, meta: dict) -> None:
         # the text's terms come with its sentences' (`record_terms` gives the same list)
@@ -103,6 +106,7 @@ class _Rows:
         self.source.append(str(meta.get("source", "")))
         self.doc.append(str(meta.get("doc_id", "")))
         self.blobs.append(encode_record(text, meta, analysis))
+        self.hashes.append(np.asarray([sentence_hash(x) for x in analysis.sentences], dtype=np.uint64))
 
 
 def build(records: Iterable[Record]) -> LexicalData:
@@ -138,6 +142,9 @@ def update(previous: "PreviousRows", records: Iterable[Record], removed: Iterabl
         doc=[previous.doc[i] for i in kept],
         reused_rows=len(kept),
     )
+    sentence_counts = np.diff(np.asarray(previous.sentence_ptr))
+    base.sentence_ptr = np.concatenate([[0], np.cumsum(sentence_counts[kept])]).astype(np.int64)
+    base.sentence_hashes = np.asarray(previous.sentence_hashes)[np.repeat(keep, sentence_counts)].astype(np.uint64)
     offsets = np.asarray(previous.record_offsets)
     parts, lengths = [], []
     if len(kept):  # one slice of the old blob per run of consecutive kept rows
@@ -165,6 +172,8 @@ class PreviousRows(Protocol):
     doc: Sequence[str]
     records: Any  # the records blob (bytes-like)
     record_offsets: np.ndarray
+    sentence_ptr: np.ndarray
+    sentence_hashes: np.ndarray
 
 
 def _combine(base: LexicalData, base_lengths: np.ndarray, rows: _Rows) -> LexicalData:
@@ -179,6 +188,9 @@ def _combine(base: LexicalData, base_lengths: np.ndarray, rows: _Rows) -> Lexica
         day=np.concatenate([base.day, np.asarray(rows.day, dtype=np.int64)]),
         chunk_index=np.concatenate([base.chunk_index, np.asarray(rows.chunk_index, dtype=np.int32)]),
         kind=base.kind + rows.kind, source=base.source + rows.source, doc=base.doc + rows.doc,
+        sentence_ptr=np.concatenate([base.sentence_ptr, base.sentence_ptr[-1] + np.cumsum(
+            np.asarray([len(h) for h in rows.hashes], dtype=np.int64))]).astype(np.int64),
+        sentence_hashes=np.concatenate([base.sentence_hashes, *rows.hashes]).astype(np.uint64),
         record_parts=base.record_parts + rows.blobs,
         record_lengths=np.concatenate([base_lengths, np.asarray([len(b) for b in rows.blobs], dtype=np.int64)]),
         reused_rows=base.reused_rows,

@@ -90,6 +90,13 @@ def split_sentences(text: str) -> list[str]:
     return [span_text(text, span) for span in sentence_spans(text)]
 
 
+def sentence_hash(sentence: str) -> int:
+    """A sentence's fingerprint, whatever its case and spacing (64 bits): the snapshot counts
+    in how many documents each one is written (`boilerplate` in `snapshot.py`)."""
+    key = " ".join(sentence.lower().split()).encode("utf-8", "surrogatepass")
+    return int.from_bytes(hashlib.blake2b(key, digest_size=8).digest(), "little")
+
+
 def acronym_terms(text: str) -> frozenset[str]:
     """Terms for the acronyms a text spells out: "Quality and Outcomes Framework" gives the
     term of "QOF", so a question asking about QOF matches the sentence that names it in full."""
@@ -109,7 +116,7 @@ class TextAnalysis:
     `sentences` are cut from the text when first asked for: sentence evidence and the gate
     read only the terms."""
 
-    __slots__ = ("text", "spans", "sentence_keys", "terms", "_sentences")
+    __slots__ = ("text", "spans", "sentence_keys", "terms", "_sentences", "_hashes")
 
     def __init__(self, text: str, spans: tuple[tuple[int, int], ...], sentence_keys: tuple[frozenset[str], ...],
                  terms: frozenset[str], sentences: tuple[str, ...] | None = None) -> None:
@@ -118,6 +125,7 @@ class TextAnalysis:
         self.sentence_keys = sentence_keys
         self.terms = terms
         self._sentences = sentences
+        self._hashes: tuple[int, ...] | None = None
 
     @property
     def sentences(self) -> tuple[str, ...]:
@@ -125,6 +133,13 @@ class TextAnalysis:
         if self._sentences is None:
             self._sentences = tuple(span_text(self.text, span) for span in self.spans)
         return self._sentences
+
+    @property
+    def sentence_hashes(self) -> tuple[int, ...]:
+        """Each sentence's `sentence_hash`."""
+        if self._hashes is None:
+            self._hashes = tuple(sentence_hash(s) for s in self.sentences)
+        return self._hashes
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, TextAnalysis):

@@ -11,7 +11,7 @@ snapshot keeps that with each chunk's record. Passages read from a snapshot hand
 (`remember`), and `analysed` decodes it instead of splitting and tokenizing the text again:
 at 100k chunks, where few passages are seen twice, working it out was about 5 ms of a
 question's 25 at p50. Other texts (a dense hit from the store, a text written by a test)
-are analysed here, by the same rules.
+are analysed here, by the same code (`analyse_text`).
 """
 
 from __future__ import annotations
@@ -20,9 +20,7 @@ import threading
 from collections import OrderedDict
 from functools import lru_cache
 
-from vectorstore.lexical.sentences import StoredAnalysis, TextAnalysis, sentence_spans, span_text
-
-from .terms import acronym_terms, term_set
+from vectorstore.lexical.sentences import StoredAnalysis, TextAnalysis, analyse_text
 
 __all__ = ["AnalysedText", "analysed", "remember"]
 
@@ -62,10 +60,4 @@ def analysed(text: str) -> AnalysedText:
             return stored.decode(text)
         except ValueError:
             pass  # not what this code writes: work it out below
-    spans = tuple(sentence_spans(text))
-    sentences = tuple(span_text(text, span) for span in spans)
-    # through the sentence caches: consecutive chunks overlap by a sentence or two, and
-    # a corpus repeats sentences (boilerplate, quotes carried from story to story)
-    sentence_terms = [term_set(s) for s in sentences]
-    keys = tuple(t | a if (a := acronym_terms(s)) else t for t, s in zip(sentence_terms, sentences))
-    return TextAnalysis(text, spans, keys, frozenset().union(*sentence_terms), sentences)
+    return analyse_text(text)[0]

@@ -32,9 +32,8 @@ def record_terms(text: str, meta: dict) -> list[str]:
     return terms(f"{meta.get('header', '')}\n{text}")
 
 
-def encode_record(text: str, meta: dict, analysis: TextAnalysis | None = None) -> bytes:
+def encode_record(text: str, meta: dict, analysis: TextAnalysis) -> bytes:
     """A chunk's text, metadata and sentence analysis (`sentences.py`) as stored in the records blob."""
-    analysis = analysis or analyse_text(text)[0]
     return json.dumps([text, meta, analysis.encode()], ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 

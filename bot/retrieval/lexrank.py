@@ -9,12 +9,15 @@ rescale and sort full-length arrays each time. Here:
   question that uses them (`LexicalIndex.term_scores`, a small cache);
 - a filtered ranking (a part's outlet and date, a user's filters) works on the allowed rows
   only, gathered once per filter (`LexicalIndex.allowed_rows`), not on masked full-length
-  arrays.
+  arrays;
+- the fusion is float32, a handful of passes over the rows (each term list's rescaling folded
+  into one multiplier; the final rescaling to [0, 1] is applied to the rows asked for only);
+- the pool is chosen among the rows that can reach it: the pool-th largest value of every
+  16th row is a lower bound of the pool-th largest of all, so only the rows at or above it
+  (a few hundred of 100k) are ordered.
 
-The arithmetic is the same, in the same order and precision, so every score is the value
-the full-length computation gives, and so is the pool: when equal scores make the choice
-or order of the pool depend on how `np.argpartition` breaks ties, the full-length array is
-built and asked (synthetic corpora with repeated passages do this often; real ones rarely).
+Equal scores are ordered by row, lowest first, in every ranking (filtered or not), so a
+fresh build and a loaded snapshot, or a filtered and an unfiltered search, agree exactly.
 """
 
 from __future__ import annotations
@@ -28,6 +31,10 @@ if TYPE_CHECKING:
     from .filters import SearchFilters
     from .lexical import LexicalIndex
 
+# Pools are chosen through a sample of every SAMPLE_STEP-th row once there are MIN_SAMPLED rows.
+SAMPLE_STEP = 16
+MIN_SAMPLED = 8192
+
 
 @dataclass
 class LexicalRanking:
@@ -36,7 +43,8 @@ class LexicalRanking:
     top: np.ndarray  # rows, best first (at most the pool size; only rows with a score)
     top_values: np.ndarray  # their fused lexical scores (question + best clause, rescaled to [0, 1])
     rows: np.ndarray | None  # the rows `values` are for (None = every row)
-    values: np.ndarray  # fused lexical score per row of `rows`
+    values: np.ndarray  # fused lexical score per row of `rows` before the rescaling (float32)
+    scale: float  # the largest of `values` (1.0 when none is positive): values / scale are in [0, 1]
     whole: np.ndarray  # BM25 of the whole question per row of `rows` (float32)
 
     @property
@@ -51,8 +59,8 @@ class LexicalRanking:
         return float(array[at]) if at < len(self.rows) and self.rows[at] == row else 0.0
 
     def lexical(self, row: int) -> float:
-        """The fused lexical score of any row (0 when filtered out or unmatched)."""
-        return self._at(self.values, row)
+        """The fused lexical score of any row, in [0, 1] (0 when filtered out or unmatched)."""
+        return self._at(self.values, row) / self.scale
 
     def full(self, row: int) -> float:
         """The whole question's BM25 score of any row (0 when filtered out or unmatched)."""
@@ -74,55 +82,52 @@ def rank_lexical(index: LexicalIndex, query_terms: Sequence[str], clause_terms: 
     # the clauses first: the first one's terms begin the question's, whose sum starts from it
     by_clause = [scores(terms) for terms in clause_terms]
     whole = scores(query_terms)
-    # float64 arithmetic on the float32 sums, in place: no full-length copies beyond these
-    lexical = _scaled(whole)
-    if by_clause:
-        best = np.zeros(len(whole))
-        scaled = np.empty(len(whole))
-        for clause in by_clause:
-            np.maximum(best, _scaled(clause, out=scaled), out=best)
-        np.multiply(best, clause_weight, out=best)
-        np.add(lexical, best, out=lexical)
-        _scaled(lexical, out=lexical)
-    n = min(pool, int(np.count_nonzero(lexical)))
-    at = _top(lexical, n)
-    if rows is None:
-        return LexicalRanking(top=at, top_values=lexical[at], rows=None, values=lexical, whole=whole)
-    top = rows[at]
-    if _tied(lexical, at):
-        # Equal scores in the pool: which of them make it, and in what order, is up to
-        # np.argpartition over the full-length array, as before; ask it the same question.
-        dense = np.zeros(index.size)
-        dense[rows] = lexical
-        top = _top(dense, n)
-    return LexicalRanking(top=top, top_values=lexical[np.searchsorted(rows, top)], rows=rows, values=lexical,
-                          whole=whole)
+    values = fuse(whole, by_clause, clause_weight)
+    at = top_rows(values, pool)
+    scale = float(values[at[0]]) if len(at) else 1.0
+    return LexicalRanking(top=at if rows is None else rows[at], top_values=values[at].astype(np.float64) / scale,
+                          rows=rows, values=values, scale=scale, whole=whole)
 
 
-def _tied(values: np.ndarray, at: np.ndarray) -> bool:
-    """True when two of the chosen values are equal, or the last chosen equals one left out."""
-    if len(at) == 0:
-        return False
-    chosen = values[at]
-    return bool(np.any(chosen[1:] == chosen[:-1])) or int(np.count_nonzero(values >= chosen[-1])) > len(at)
-
-
-def _scaled(values: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
-    """`values` (float32 or float64) divided by their maximum, in float64 (into `out`, if given)."""
-    top = float(values.max()) if values.size else 0.0
-    if out is None:
-        out = np.empty(values.shape)
-    if top > 0:
-        return np.divide(values, top, out=out, dtype=np.float64)
-    out[...] = values
+def fuse(whole: np.ndarray, clauses: Sequence[np.ndarray], clause_weight: float) -> np.ndarray:
+    """whole / max(whole) + clause_weight × max over clauses of (clause / max(clause)), in
+    float32 (a new array; each term list's rescaling is one multiplier, 0 for an all-zero list)."""
+    out = np.multiply(whole, _inverse_max(whole, 1.0))
+    if clauses:
+        best = np.multiply(clauses[0], _inverse_max(clauses[0], clause_weight))
+        scaled = np.empty_like(best)
+        for clause in clauses[1:]:
+            np.maximum(best, np.multiply(clause, _inverse_max(clause, clause_weight), out=scaled), out=best)
+        np.add(out, best, out=out)
     return out
 
 
-def _top(values: np.ndarray, n: int) -> np.ndarray:
-    """Positions of the n largest values, largest first."""
-    if n <= 0:
+def _inverse_max(values: np.ndarray, weight: float) -> np.float32:
+    top = float(values.max()) if values.size else 0.0
+    return np.float32(weight / top if top > 0 else 0.0)
+
+
+def top_rows(values: np.ndarray, n: int) -> np.ndarray:
+    """Positions of the n largest positive values, largest first; equal values by position."""
+    if n <= 0 or values.size == 0:
         return np.zeros(0, dtype=np.int64)
-    if n >= values.size:
-        return np.argsort(-values, kind="stable")
-    part = np.argpartition(-values, n - 1)[:n]
-    return part[np.argsort(-values[part], kind="stable")]
+    at = _reachable(values, n)
+    chosen = values[at]
+    if len(at) > n:
+        kth = np.partition(chosen, len(chosen) - n)[len(chosen) - n]  # the n-th largest
+        above = np.flatnonzero(chosen > kth)
+        keep = np.sort(np.concatenate([above, np.flatnonzero(chosen == kth)[:n - len(above)]]))
+        at, chosen = at[keep], chosen[keep]
+    return at[np.argsort(-chosen, kind="stable")]
+
+
+def _reachable(values: np.ndarray, n: int) -> np.ndarray:
+    """Ascending positions of every positive value that may be among the n largest: at or
+    above the n-th largest of a sample (a lower bound of the n-th largest of all)."""
+    if values.size >= MIN_SAMPLED:
+        sample = values[::SAMPLE_STEP]
+        if sample.size >= n:
+            bound = np.partition(sample, sample.size - n)[sample.size - n]
+            if bound > 0:
+                return np.flatnonzero(values >= bound)
+    return np.flatnonzero(values > 0)

@@ -73,30 +73,27 @@ def test_integer_codes_filter_exactly_as_names(index):
 
 
 def _reference(index, q_terms, clause_terms, filters, weight=2.0, pool=50):
-    """The full-length computation retrieval did before lexrank (masked arrays over every chunk)."""
+    """The straightforward full-length computation: masked float32 arrays over every chunk,
+    each term list rescaled to its maximum, every row sorted (equal values by row)."""
     allowed = index.filter_mask(filters)
 
     def masked(values):
-        return values if allowed is None else np.where(allowed, values, 0.0)
+        return values if allowed is None else np.where(allowed, values, np.float32(0))
 
-    def scaled(values):
-        top = float(values.max()) if values.size else 0.0
-        return values / top if top > 0 else values
+    def scaled(values, w=1.0):
+        top = float(values.max())
+        return values * np.float32(w / top if top > 0 else 0.0)
 
-    full = masked(index.snapshot.scores(q_terms))
+    full = masked(index.snapshot.term_scores(index.snapshot.term_ids(q_terms)))
     lexical = scaled(full)
     if clause_terms:
-        best = np.zeros(index.size)
-        for t in clause_terms:
-            np.maximum(best, scaled(masked(index.snapshot.scores(t))), out=best)
-        lexical = scaled(lexical + weight * best)
-    n = min(pool, int(np.count_nonzero(lexical)))
-    if n <= 0:
-        top = np.zeros(0, dtype=np.int64)
-    else:
-        part = np.argpartition(-lexical, n - 1)[:n]
-        top = part[np.argsort(-lexical[part], kind="stable")]
-    return top, lexical, full
+        best = np.maximum.reduce([scaled(masked(index.snapshot.term_scores(index.snapshot.term_ids(t))), weight)
+                                  for t in clause_terms])
+        lexical = lexical + best
+    order = np.lexsort((np.arange(index.size), -lexical))
+    top = order[:min(pool, int(np.count_nonzero(lexical)))]
+    scale = float(lexical.max()) if lexical.max() > 0 else 1.0
+    return top, lexical.astype(np.float64) / scale, full
 
 
 @pytest.mark.parametrize("question", ["flood barrier budget, while the council fund pledge for the library",
@@ -190,3 +187,18 @@ def test_records_and_postings_are_read_after_the_folder_is_removed(tmp_path, ind
     assert snap.record(5) == index.snapshot.record(5)
     assert np.array_equal(snap.scores(terms("flood hospital")), index.scores(terms("flood hospital")))
     assert not Path(copy).exists()
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_the_pool_through_a_sample_is_the_pool_of_a_full_sort(seed):
+    """`top_rows` orders only the rows at or above a sample's bound: the same rows, in the same
+    order (equal values by row), as sorting all of them; many ties and zeros included."""
+    from bot.retrieval.lexrank import top_rows
+
+    rng = np.random.default_rng(seed)
+    size = int(rng.integers(9_000, 40_000))
+    values = rng.integers(0, 40, size).astype(np.float32) / np.float32(7)  # few distinct values: ties
+    values[rng.random(size) < [0.2, 0.9, 0.999, 0.5, 0.0, 0.99][seed]] = 0
+    for n in (1, 10, 50, 300):
+        want = np.lexsort((np.arange(size), -values))[:min(n, int(np.count_nonzero(values)))]
+        assert np.array_equal(top_rows(values, n), want), n

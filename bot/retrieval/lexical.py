@@ -144,6 +144,36 @@ class LexicalIndex:
 
         return self._scores.fetch(ids, make)
 
+    def question_scores(self, ids: tuple[int, ...], clauses: Sequence[tuple[int, ...]]) -> np.ndarray:
+        """float32 BM25 scores of every chunk for a question's vocabulary ids, summed from its
+        clauses' (`term_scores`, cached; a ranking asks for them first) where the question's
+        ids run through a clause's, and from the postings of the ids between clauses: each
+        term's postings are summed once a question, not once for its clause and again for
+        the question (do not modify the result).
+
+        The sum goes clause by clause, so its float32 values can differ in the last place from
+        a term-by-term sum: the same for every ranking of the same question and clauses."""
+        if not clauses:
+            return self.term_scores(ids)
+
+        def make() -> np.ndarray:
+            out: np.ndarray | None = None
+            at = 0
+            for clause in clauses:
+                start = _find_run(ids, clause, at)
+                if start < 0:
+                    continue
+                if start > at:
+                    out = self.snapshot.term_scores(ids[at:start], start_from=out)
+                part = self.term_scores(clause)
+                out = part.copy() if out is None else np.add(out, part, out=out)
+                at = start + len(clause)
+            if at < len(ids) or out is None:
+                out = self.snapshot.term_scores(ids[at:], start_from=out)
+            return out
+
+        return self._scores.fetch(("question", ids, tuple(clauses)), make)
+
     def allowed_rows(self, filters: SearchFilters | None) -> np.ndarray | None:
         """The rows the filters allow, ascending (None = all; cached per filter)."""
         if filters is None or not filters.active:
@@ -222,6 +252,14 @@ class LexicalIndex:
             return record
 
         return self._records.fetch(i, read)
+
+
+def _find_run(ids: tuple[int, ...], run: tuple[int, ...], start: int) -> int:
+    """Where `run` is next written in `ids`, at or after `start` (-1: nowhere; an empty run: nowhere)."""
+    for at in range(start, len(ids) - len(run) + 1):
+        if run and ids[at:at + len(run)] == run:
+            return at
+    return -1
 
 
 class LiveLexicalIndex:

@@ -75,13 +75,13 @@ def rank_lexical(index: LexicalIndex, query_terms: Sequence[str], clause_terms: 
     or at least two clauses)."""
     rows = index.allowed_rows(filters)
 
-    def scores(terms: Sequence[str]) -> np.ndarray:
-        f32 = index.term_scores(index.snapshot.term_ids(terms))
+    def allowed(f32: np.ndarray) -> np.ndarray:
         return f32 if rows is None else f32[rows]
 
-    # the clauses first: the first one's terms begin the question's, whose sum starts from it
-    by_clause = [scores(terms) for terms in clause_terms]
-    whole = scores(query_terms)
+    # the clauses first: the question's sum adds theirs (`LexicalIndex.question_scores`)
+    clause_ids = [index.snapshot.term_ids(terms) for terms in clause_terms]
+    by_clause = [allowed(index.term_scores(ids)) for ids in clause_ids]
+    whole = allowed(index.question_scores(index.snapshot.term_ids(query_terms), clause_ids))
     values = fuse(whole, by_clause, clause_weight)
     at = top_rows(values, pool)
     scale = float(values[at[0]]) if len(at) else 1.0

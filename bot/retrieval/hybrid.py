@@ -123,9 +123,10 @@ class HybridRetriever:
         """The corpus IDF of a term."""
         return self.index().idf(term)
 
-    def document_passages(self, doc_id: str) -> list[Passage]:
-        """Every chunk of one document, in order (from the lexical index: no store call)."""
-        return self.index().document_passages(doc_id)
+    def document_passages(self, doc_id: str, limit: int | None = None) -> list[Passage]:
+        """The chunks of one document in order, every one or the first `limit` (from the lexical
+        index: no store call)."""
+        return self.index().document_passages(doc_id, limit)
 
     # --- search ------------------------------------------------------------------------------
     def search(self, query: str, k: int = 10, filters: SearchFilters | None = None, *,

@@ -237,10 +237,11 @@ class LexicalIndex:
         """Chunk `i`'s sentences and terms (`bot.language.analysis.analysed`), from the snapshot."""
         return analysed(self._record(int(i))[1])
 
-    def document_passages(self, doc_id: str) -> list[Passage]:
-        """Every chunk of one document, in order (new Passage objects each time)."""
-        records = self._documents.fetch(doc_id, lambda: [self._record(int(i))
-                                                          for i in self.snapshot.document_rows(doc_id)])
+    def document_passages(self, doc_id: str, limit: int | None = None) -> list[Passage]:
+        """The chunks of one document in order, every one or the first `limit` (new Passage
+        objects each time)."""
+        rows = self.snapshot.document_rows(doc_id)[:limit]
+        records = self._documents.fetch((doc_id, limit), lambda: [self._record(int(i)) for i in rows])
         for _, text, _, stored in records:
             remember(text, stored)
         return [Passage.from_record(*record[:3]) for record in records]

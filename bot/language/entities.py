@@ -26,8 +26,9 @@ _THING_Q = re.compile(r"^\s*(?:(?:which|what)\b(?:\s+[\w-]+){0,3}?\s+(?:company|
                       r"university|bank|nation|exchange|startup|studio|franchise|product|app|service|device|"
                       r"console|event|tool|truck|car|model|figure|character|show|series|film|game|sport|"
                       r"establishments?|term)\b|what is the name of\b)", re.I)
-_NAME = re.compile(r"\b[A-Z][\w’'&-]*(?:\s+(?:(?:of|de|van|von|der|the|and|&)\s+)?[A-Z][\w’'&-]*)*")
-_POSSESSIVE = re.compile(r"[’']s?$")
+# (a capital letter first, then the word boundary before it, looked back at: the engine then skips
+# to the next capital letter instead of trying every position; the same matches, a third faster)
+_NAME = re.compile(r"[A-Z](?<=\b[A-Z])[\w’'&-]*(?:\s+(?:(?:of|de|van|von|der|the|and|&)\s+)?[A-Z][\w’'&-]*)*")
 _PERSON_WORD = re.compile(r"^[A-Z][a-z]+(?:[-’'][A-Z]?[a-z]+)*\.?$|^[A-Z]\.$")
 _NOT_NAMES = frozenset(w.capitalize() for w in MONTH_NAMES + WEEKDAY_NAMES) | frozenset(
     "The A An In On At For And But Or If When While After Before He She They It We I His Her Their Its This "
@@ -59,7 +60,7 @@ def name_spans(text: str) -> list[tuple[str, int, int]]:
 def _name_spans(text: str) -> tuple[tuple[str, int, int], ...]:
     out = []
     for m in _NAME.finditer(text):
-        words = [_POSSESSIVE.sub("", w) for w in m.group(0).split()]
+        words = [_without_possessive(w) for w in m.group(0).split()]
         while words and (words[0] in _NOT_NAMES or words[0].lower() in QUESTION_WORDS):
             words = words[1:]
         while words and words[-1].lower() in ("of", "de", "van", "von", "der", "the", "and", "&"):
@@ -69,7 +70,14 @@ def _name_spans(text: str) -> tuple[tuple[str, int, int], ...]:
     return tuple(out)
 
 
-_LOWER_WORD = re.compile(r"\b[a-z][\w’'-]*")
+def _without_possessive(word: str) -> str:
+    """A word without a possessive ending ("Swift's" -> "Swift", "Jones'" -> "Jones")."""
+    if word.endswith(("'s", "’s")):
+        return word[:-2]
+    return word[:-1] if word.endswith(("'", "’")) else word
+
+
+_LOWER_WORD = re.compile(r"[a-z](?<=\b[a-z])[\w’'-]*")  # (as _NAME: the letter first)
 
 
 @lru_cache(maxsize=1024)

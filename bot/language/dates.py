@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from datetime import date
+from functools import lru_cache
 
 from ingest.dates import EPOCH, day_date, day_number, parse_date
 
@@ -45,6 +46,13 @@ def filter_day_number(iso: str | None) -> int | None:
 
 def find_date_spans(text: str) -> list[tuple[MentionedDate, int]]:
     """Dates mentioned in a text as ((year or None, month, day), start offset), in order."""
+    return list(_date_spans(text))
+
+
+@lru_cache(maxsize=1024)
+def _date_spans(text: str) -> tuple[tuple[MentionedDate, int], ...]:
+    """`find_date_spans`, remembered for the last 1,024 texts (a question's rankings, gate and
+    answerer read the same question and passages)."""
     found: list[tuple[MentionedDate, int]] = []
     taken: list[tuple[int, int]] = []
     for pattern, order in _DATE_PATTERNS:
@@ -61,7 +69,7 @@ def find_date_spans(text: str) -> list[tuple[MentionedDate, int]]:
                 continue
             taken.append((m.start(), m.end()))
             found.append(((year, month, day), m.start()))
-    return sorted(found, key=lambda x: x[1])
+    return tuple(sorted(found, key=lambda x: x[1]))
 
 
 def find_dates(text: str) -> list[MentionedDate]:

@@ -86,6 +86,9 @@ def outlet_aliases(sources: Iterable[str]) -> dict[str, set[str]]:
     return aliases
 
 
+MENTION_CACHE = 256  # texts whose outlet mentions an OutletNames remembers (then it starts again)
+
+
 class OutletNames:
     """The store's outlets and the names questions and users may call them by."""
 
@@ -94,6 +97,7 @@ class OutletNames:
         self.aliases = outlet_aliases(self.sources)
         alts = sorted(self.aliases, key=len, reverse=True)
         self._rx = re.compile(r"(?<!\w)(" + "|".join(map(re.escape, alts)) + r")(?!\w)", re.I) if alts else None
+        self._mentions: dict[str, tuple[tuple[str, int], ...]] = {}
 
     def mentioned_in(self, text: str) -> list[str]:
         """Outlets of the store named in a text, in order of first mention ("the age of",
@@ -101,16 +105,24 @@ class OutletNames:
         return [source for source, _ in self.mention_spans(text)]
 
     def mention_spans(self, text: str) -> list[tuple[str, int]]:
-        """(outlet, offset of its first mention) for the store's outlets a text names, in order."""
-        found: dict[str, int] = {}
+        """(outlet, offset of its first mention) for the store's outlets a text names, in order
+        (remembered for the last `MENTION_CACHE` texts: a question's rankings, gate and answerer
+        ask about the same question)."""
         if self._rx is None:
             return []
-        for m in self._rx.finditer(text):
-            if m.group(0) == m.group(0).lower():
-                continue
-            for source in sorted(self.aliases[m.group(0).lower()]):
-                found.setdefault(source, m.start())
-        return list(found.items())
+        hit = self._mentions.get(text)
+        if hit is None:
+            found: dict[str, int] = {}
+            for m in self._rx.finditer(text):
+                if m.group(0) == m.group(0).lower():
+                    continue
+                for source in sorted(self.aliases[m.group(0).lower()]):
+                    found.setdefault(source, m.start())
+            hit = tuple(found.items())
+            if len(self._mentions) >= MENTION_CACHE:
+                self._mentions.clear()
+            self._mentions[text] = hit
+        return list(hit)
 
     def all_mention_spans(self, text: str) -> list[tuple[str, int]]:
         """(outlet, offset) for every mention of the store's outlets in a text, in order

@@ -197,13 +197,15 @@ class HybridRetriever:
             dense_hits = self.store.query(vector, candidates or cfg.candidates, where=chroma_where(filters, sources))
 
         # 3. fuse over the union of both pools
-        cand: dict[str, dict[str, Any]] = {index.ids[i]: {"i": int(i), "lex": float(v)}
-                                           for i, v in zip(lex_top, lex.top_values)}
+        # keyed by row (a chunk id only for a dense hit the index does not hold): reading ids is not free
+        cand: dict[int | str, dict[str, Any]] = {int(i): {"i": int(i), "lex": float(v)}
+                                                 for i, v in zip(lex_top, lex.top_values)}
         if dense_hits:
             sims = np.array([p.score for p in dense_hits])
             lo, hi = float(sims.min()), float(sims.max())
             for r, p in enumerate(dense_hits, start=1):
-                c = cand.setdefault(p.chunk_id, {"i": index.pos.get(p.chunk_id), "lex": 0.0})
+                row = index.pos.get(p.chunk_id)
+                c = cand.setdefault(p.chunk_id if row is None else row, {"i": row, "lex": 0.0})
                 if c["i"] is not None and c["lex"] == 0.0:
                     c["lex"] = lex.lexical(c["i"])
                 c["dense_rank"], c["dense_sim"] = r, float(p.score)
@@ -252,7 +254,7 @@ class HybridRetriever:
         return out
 
     def _add_sentence_evidence(self, index: LexicalIndex, query: str, clauses: list[str],
-                               cand: dict[str, dict[str, Any]]) -> None:
+                               cand: dict[int | str, dict[str, Any]]) -> None:
         """Add `sentence_weight` x sentence evidence (`evidence.evidence_scores`) to the fused
         score of the best `sentence_pool` candidates, matched against the question's clauses
         (or the whole question when it has one)."""

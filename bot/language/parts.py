@@ -15,7 +15,8 @@ from functools import lru_cache
 
 from .dates import MONTH_NAMES, MentionedDate, find_date_spans
 from .outlets import OutletNames
-from .terms import question_terms
+from .questions import split_clauses
+from .terms import question_terms, terms
 
 # where a question turns from one part to the next
 _PART_BREAK = re.compile(r"\s*[;?]\s*|,\s*(?:while|whereas|but|and|or|compared (?:to|with)|"
@@ -103,6 +104,23 @@ def question_parts(question: str, outlets: OutletNames) -> list[QuestionPart]:
         anchors = dated + [a for a in anchors if a.date is None and all(d.outlet != a.outlet for d in dated)]
     anchors.sort(key=lambda a: a.position)
     return anchors if len(anchors) >= 2 else []
+
+
+def descriptive_clauses(question: str, outlets: OutletNames, min_terms: int = MIN_PART_TERMS) -> list[str]:
+    """The clauses of a question (`split_clauses`) that describe something, with the outlets
+    they name blanked; an empty list when fewer than two. "Which company spends billions to
+    stay the default search engine, influences local search rankings with specific criteria,
+    and is accused by news publishers of anticompetitive practices, according to articles from
+    The Verge and TechCrunch?" has three ("as reported by both The Verge and TechCrunch" and
+    "the TechCrunch report published on October 2" say where to look, not what); each is
+    about a fact of its own, often in an article of its own."""
+    out = []
+    for clause in split_clauses(question, terms):
+        text = outlets.blank(clause)
+        content = {t for t in question_terms(text) if not t.isdigit()} - _framing_terms()
+        if len(content) >= min_terms:
+            out.append(text)
+    return out if len(out) >= 2 else []
 
 
 def _segment_of(question: str, position: int, segments: list[tuple[int, int]]) -> str:

@@ -5,6 +5,12 @@ The Verge", "the October 2 report and the October 7 one") gets, besides its whol
 question ranking, one search per part with the part's outlet and date as filters. The
 merged list keeps the whole question's best passage first, then the best of each part in
 the question's order (`part_slots` rounds), then the rest of the whole-question ranking.
+
+Each descriptive clause of a question that names outlets ("spends billions to stay the
+default search engine", "influences local search rankings") is usually one fact of a
+different article, while the parts' slots go to passages matching the question's most
+prominent clause. So the best passages of each clause's own search (`HybridRetriever.
+clause_picks`) that the merged list lacks take its last places (`merge_parts`' `extra`).
 """
 
 from __future__ import annotations
@@ -37,9 +43,11 @@ def part_filters(part: QuestionPart, base: SearchFilters | None, window_days: in
 
 
 def merge_parts(main: list[Passage], per_part: list[list[Passage]], k: int, *, lead: int = 1,
-                slots: int = 2) -> list[Passage]:
+                slots: int = 2, extra: list[list[Passage]] | None = None) -> list[Passage]:
     """The whole question's first `lead` passages, then `slots` rounds of each part's best,
-    then the rest of `main`; no passage twice, at most k."""
+    then the rest of `main`; no passage twice, at most k. The passages of `extra` (per
+    clause, its best first, taken round by round) that would not be in the top k otherwise
+    take its last places, in place of the last of `main`'s."""
     out: list[Passage] = []
     seen: set[str] = set()
 
@@ -54,6 +62,17 @@ def merge_parts(main: list[Passage], per_part: list[list[Passage]], k: int, *, l
         for found in per_part:
             if r < len(found):
                 take(found[r])
+    if extra:
+        rest = [p for p in main if p.chunk_id not in seen]
+        have = seen | {p.chunk_id for p in rest[:k - len(out)]}
+        wanted: list[Passage] = []
+        for r in range(max(len(found) for found in extra)):
+            for found in extra:
+                if r < len(found) and found[r].chunk_id not in have:
+                    have.add(found[r].chunk_id)
+                    wanted.append(found[r])
+        for p in rest[:max(0, k - len(out) - len(wanted))] + wanted:
+            take(p)
     for p in main:
         take(p)
     for rank, p in enumerate(out, start=1):
@@ -62,11 +81,15 @@ def merge_parts(main: list[Passage], per_part: list[list[Passage]], k: int, *, l
 
 
 def search_parts(rank: RankFn, parts: list[QuestionPart], main: list[Passage], k: int,
-                 filters: SearchFilters | None, *, lead: int, slots: int, window_days: int) -> list[Passage]:
-    """Merge the whole-question ranking with a filtered sub-search per part."""
+                 filters: SearchFilters | None, *, lead: int, slots: int, window_days: int,
+                 extra: list[list[Passage]] | None = None) -> list[Passage]:
+    """Merge the whole-question ranking with a filtered sub-search per part (and the
+    clauses' picks, `extra`; see `merge_parts`)."""
     per_part = []
     for part in parts:
         narrowed = part_filters(part, filters, window_days)
         if narrowed is not None:
             per_part.append(rank(part.text, slots, narrowed))
-    return merge_parts(main, per_part, k, lead=lead, slots=slots) if per_part else main[:k]
+    if not per_part and not extra:
+        return main[:k]
+    return merge_parts(main, per_part, k, lead=lead, slots=slots, extra=extra)

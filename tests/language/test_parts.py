@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.language.outlets import OutletNames
-from bot.language.parts import question_parts
+from bot.language.parts import descriptive_clauses, question_parts
 from bot.retrieval.multipart import merge_parts, part_filters
 from bot.retrieval.filters import SearchFilters
 from vectorstore.passage import Passage
@@ -55,6 +55,32 @@ def test_merge_gives_each_part_a_slot_after_the_lead():
     merged = merge_parts(main, [[_p("x"), _p("y")], [_p("b"), _p("z")]], k=6, lead=1, slots=2)
     assert [p.chunk_id for p in merged] == ["a", "x", "b", "y", "z", "c"]
     assert [p.ranks["fused"] for p in merged] == [1, 2, 3, 4, 5, 6]
+
+
+def test_clause_picks_missing_from_the_top_k_take_its_last_places():
+    main = [_p(x) for x in "abcdefgh"]
+    # clause 1's best (b) is already in the top 6; its second (y) and clause 2's best (x) are not
+    merged = merge_parts(main, [[_p("p")]], k=6, lead=2, slots=1, extra=[[_p("b"), _p("y")], [_p("x"), _p("c")]])
+    assert [p.chunk_id for p in merged] == ["a", "b", "p", "c", "x", "y"]
+    # no parts: the whole question's ranking, less its last places
+    merged = merge_parts(main, [], k=5, lead=2, slots=0, extra=[[_p("x")], [_p("a")]])
+    assert [p.chunk_id for p in merged] == ["a", "b", "c", "d", "x"]
+
+
+def test_descriptive_clauses_leave_out_where_to_look():
+    q = ("What company spends billions to maintain its default search engine status on various platforms, "
+         "influences local search rankings with specific criteria, and is accused by news publishers of "
+         "anticompetitive practices that harm their revenue, according to articles from The Verge and TechCrunch?")
+    clauses = descriptive_clauses(q, OUTLETS)
+    assert len(clauses) == 3
+    assert "default search engine" in clauses[0] and "local search rankings" in clauses[1]
+    assert "anticompetitive" in clauses[2] and not any("Verge" in c or "TechCrunch" in c for c in clauses)
+    # an outlet named inside a descriptive clause is blanked, the clause kept
+    q = ("Which company, according to a Fortune article, manipulates search results for profit, and is accused "
+         "by news publishers in a TechCrunch article of harming their business?")
+    clauses = descriptive_clauses(q, OUTLETS)
+    assert any("manipulates search results" in c for c in clauses) and not any("Fortune" in c for c in clauses)
+    assert descriptive_clauses("What did TechCrunch report about FTX's collapse?", OUTLETS) == []
 
 
 def test_an_outlet_named_again_with_another_clause_is_a_part_again():

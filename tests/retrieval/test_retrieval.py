@@ -153,6 +153,21 @@ def test_named_date_is_boosted(news_store):
             assert score == pytest.approx(before[cid][0] + extra)
 
 
+def test_each_clause_gets_its_best_passage_among_the_named_outlets(news_store):
+    retriever = HybridRetriever(news_store, dense="never")
+    query = ("What is reported about hospital waiting lists for planned operations, and about the extended "
+             "library opening hours, by the Northshire Gazette and The Daily Ledger?")
+    picks = retriever.clause_picks(query)
+    assert len(picks) == 2 and all(len(found) <= retriever.config.clause_slots for found in picks)
+    assert all(p.source in ("Northshire Gazette", "The Daily Ledger") and not p.is_comment
+               for found in picks for p in found)
+    assert picks[1][0].title == "Library opening hours extended"
+    assert picks[1][0].chunk_id in {p.chunk_id for p in retriever.search(query, k=4)}
+    # a question that names no outlet, or a date, gets none
+    assert retriever.clause_picks(query.replace("by the Northshire Gazette and The Daily Ledger", "in the news")) == []
+    assert retriever.clause_picks(query.replace("?", " on 20 June 2024?")) == []
+
+
 def test_one_long_article_does_not_take_every_slot(hybrid):
     results = hybrid.search("flood defence barrier embankment on the river", k=5)
     docs = [p.doc_id for p in results]

@@ -138,16 +138,30 @@ class RoleWords:
         return out
 
 
-def _read(text: str | tuple[str, str]) -> tuple[str, tuple[tuple[str, int, int], ...], frozenset[str]]:
-    """(the text, its names with where they are, its lower-case words); a (headline, body)
-    pair is read as "headline. body" from each part's remembered names and words (no name
-    runs on across ". ", and no word does)."""
+def _read(text: str | tuple[str, str]) -> tuple[str, tuple[tuple[str, int, int], ...], frozenset[str],
+                                                tuple[tuple[str, int], ...]]:
+    """(the text, its names with where they are, its lower-case words, its parts with where
+    each begins); a (headline, body) pair is read as "headline. body" from each part's
+    remembered names and words (no name runs on across ". ", and no word does)."""
     if isinstance(text, str):
-        return text, _name_spans(text), _lower_case_words(text)
+        return text, _name_spans(text), _lower_case_words(text), ((text, 0),)
     headline, body = text
     at = len(headline) + 2
     spans = _name_spans(headline) + tuple((name, a + at, b + at) for name, a, b in _name_spans(body))
-    return f"{headline}. {body}", spans, _lower_case_words(headline) | _lower_case_words(body)
+    return (f"{headline}. {body}", spans, _lower_case_words(headline) | _lower_case_words(body),
+            ((headline, 0), (body, at)))
+
+
+@lru_cache(maxsize=64)
+def _role_words(wanted: frozenset[str]) -> RoleWords:
+    return RoleWords(wanted)
+
+
+@lru_cache(maxsize=1024)
+def _role_places(wanted: frozenset[str], text: str) -> tuple[tuple[int, int, str], ...]:
+    """`RoleWords(wanted).find(text)`, remembered: the answer feedback and the answerer look
+    for the same question's words in the same passages."""
+    return tuple(_role_words(wanted).find(text))
 
 
 @lru_cache(maxsize=8192)
@@ -180,11 +194,10 @@ def likely_answer(question: str, texts: Iterable[tuple[str | tuple[str, str], fl
     asked = {w.lower() for w in re.findall(r"[\w’'-]+", question)}
     excluded = {e.lower() for e in exclude}
     # a word the passages also write in lower case is an ordinary word, not part of a name
-    ordinary = frozenset().union(*(lower for _, _, lower, _ in texts))
+    ordinary = frozenset().union(*(lower for _, _, lower, _, _ in texts))
     noun = asked_noun(question)
     # the question's own lower-case words ("director", "secretary"), which describe the one asked for
-    role = set(question_terms(" ".join(w for w in re.findall(r"\b[a-z][\w’'-]*", question)))) - {noun}
-    role_words = RoleWords(role)
+    role = frozenset(question_terms(" ".join(w for w in re.findall(r"\b[a-z][\w’'-]*", question)))) - {noun}
     noun_near = re.compile(rf"\b{re.escape(noun)}", re.I) if noun else None
     counts: Counter[str] = Counter()
     described: Counter[str] = Counter()
@@ -202,9 +215,10 @@ def likely_answer(question: str, texts: Iterable[tuple[str | tuple[str, str], fl
         # "University" alone names nothing
         return not (noun and noun in lower and (all(w == noun for w in lower) or kind == "person"))
 
-    for text, spans, _, weight in texts:
+    for text, spans, _, parts, weight in texts:
         # where the question's describing words are written ("secretary"), for the windows below
-        role_at = role_words.find(text) if role and spans else []
+        role_at = [(a + at, b + at, term) for part, at in parts for a, b, term in _role_places(role, part)] \
+            if role and spans else []
         role_starts = [a for a, _, _ in role_at]
         for name, start, end in spans:
             ok = candidates.get(name)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.language.entities import _lower_case_words, _name_spans, _read, likely_answer
+from bot.language.entities import RoleWords, _lower_case_words, _name_spans, _read, _role_places, likely_answer
 
 BODY = ("Valve has announced the Steam Deck OLED. Gabe Newell, Valve's president, said the new screen "
         "was brighter.\n\nNew Model Army fans were not impressed, said the chief executive of the band.")
@@ -13,10 +13,14 @@ BODY = ("Valve has announced the Steam Deck OLED. Gabe Newell, Valve's president
 
 @pytest.mark.parametrize("headline", ["Valve unveils a new Steam Deck", "", "U.S.", "Apple Inc", "x"])
 def test_a_headline_and_body_read_as_the_joined_text(headline: str) -> None:
-    joined, spans, lower = _read((headline, BODY))
+    joined, spans, lower, parts = _read((headline, BODY))
     assert joined == f"{headline}. {BODY}"
     assert spans == _name_spans(joined)
     assert lower == _lower_case_words(joined)
+    # the describing words found part by part, where they are in the joined text
+    role = frozenset({"new", "presid", "chief", "band", "screen"})
+    found = [(a + at, b + at, term) for part, at in parts for a, b, term in _role_places(role, part)]
+    assert found == RoleWords(role).find(joined) and found
 
 
 def test_the_answer_is_the_same_from_pairs_and_from_joined_texts() -> None:

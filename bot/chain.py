@@ -129,12 +129,10 @@ class AnswerChain:
         yield answer
 
     def warm_up(self) -> None:
-        """Load the model and build the lexical index now, not on the first question; then
-        settle the garbage collector for a long-running process (`memory.settle_after_startup`)."""
+        """Load the model and build the lexical index now, not on the first question."""
         self.retriever.refresh_if_stale()
         self.retriever.search("warm up", k=1)
         self.retriever.store.embedder.encode_query("warm up")
-        memory.settle_after_startup()
 
 
 def build_answerer(settings: Settings, retriever: HybridRetriever) -> Answerer:

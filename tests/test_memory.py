@@ -24,16 +24,3 @@ def test_without_glibc_nothing_happens(monkeypatch):
     monkeypatch.setattr(memory, "_LIBC", None)
     assert memory.limit_arenas() is False
     memory.trim()  # no error
-
-
-def test_settling_after_startup_freezes_what_is_alive_and_collects_the_young_less_often():
-    import gc
-
-    before = gc.get_threshold()
-    try:
-        memory.settle_after_startup(young_threshold=12_345)
-        assert gc.get_freeze_count() > 1000  # modules, classes, functions alive at start-up
-        assert gc.get_threshold() == (12_345, before[1], before[2])
-    finally:
-        gc.unfreeze()
-        gc.set_threshold(*before)

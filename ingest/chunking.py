@@ -5,6 +5,11 @@ Sizes are measured with the model's own tokenizer. Each chunk is embedded as
 at most `min(chunk_tokens, window - header)` tokens and is never silently truncated.
 Consecutive chunks share up to `overlap` tokens of whole sentences.
 
+Sentences are joined with a space where splitting the chunk again finds the same boundary,
+and with a paragraph break where it would not: a heading or page-furniture line without a
+full stop ("Please try again later") must not run into the next sentence when the lexical
+snapshot and the answerers split the chunk's text.
+
 Sentences are split by `vectorstore.lexical.sentences.split_sentences`, the rule the
 lexical snapshot records for every chunk (and why it is a regular expression written there).
 """
@@ -23,6 +28,10 @@ from .documents import COMMENT, Chunk, Document
 TokenCounter = Callable[[Sequence[str]], list[int]]
 
 MAX_HEADER_TOKENS = 48
+# Part of every document's hash: a new version re-chunks every document on the next ingest
+# (chunks whose text and header are unchanged keep their stored vectors). v2: a sentence
+# boundary that splitting the chunk again would miss is written as a paragraph break.
+CHUNKER_VERSION = "v2"
 
 
 def make_header(doc: Document) -> str:
@@ -39,6 +48,25 @@ def _digest(*parts: str, size: int = 16) -> str:
         h.update(part.encode("utf-8", "surrogatepass"))
         h.update(b"\x00")
     return h.hexdigest()[:size]
+
+
+@dataclass(frozen=True)
+class _Unit:
+    """A sentence (or, with `continues`, a later piece of an over-long one) and its tokens."""
+
+    text: str
+    tokens: int
+    continues: bool = False
+
+
+def join_units(units: Sequence[_Unit]) -> str:
+    """A chunk's text: its sentences joined by a space where splitting the text again finds
+    the same boundary, by a paragraph break where it would not (a line without a full stop)."""
+    out = units[0].text if units else ""
+    for prev, unit in zip(units, units[1:]):
+        glued = unit.continues or len(split_sentences(f"{prev.text} {unit.text}")) == 2
+        out += (" " if glued else "\n\n") + unit.text
+    return out
 
 
 @dataclass
@@ -89,31 +117,32 @@ class Chunker:
         """Pack the sentences of `text` into chunks of at most `budget` tokens, with overlap."""
         sentences = split_sentences(text)
         counts = self.count_tokens(sentences)
-        units: list[tuple[str, int]] = []
+        units: list[_Unit] = []
         for sentence, n in zip(sentences, counts):
             if n <= budget:
-                units.append((sentence, n))
+                units.append(_Unit(sentence, n))
             else:
                 pieces = self._split_long(sentence, budget)
-                units.extend(zip(pieces, self.count_tokens(pieces)))
+                units.extend(_Unit(piece, m, continues=i > 0)
+                             for i, (piece, m) in enumerate(zip(pieces, self.count_tokens(pieces))))
         chunks: list[str] = []
-        current: list[tuple[str, int]] = []
+        current: list[_Unit] = []
         size = 0
         for unit in units:
-            if current and size + unit[1] > budget:
-                chunks.append(" ".join(s for s, _ in current))
-                carry: list[tuple[str, int]] = []
+            if current and size + unit.tokens > budget:
+                chunks.append(join_units(current))
+                carry: list[_Unit] = []
                 carried = 0
                 for prev in reversed(current):
-                    if carried + prev[1] > self.overlap or carried + prev[1] + unit[1] > budget:
+                    if carried + prev.tokens > self.overlap or carried + prev.tokens + unit.tokens > budget:
                         break
                     carry.insert(0, prev)
-                    carried += prev[1]
+                    carried += prev.tokens
                 current, size = carry, carried
             current.append(unit)
-            size += unit[1]
+            size += unit.tokens
         if current:
-            chunks.append(" ".join(s for s, _ in current))
+            chunks.append(join_units(current))
         return chunks
 
     def chunk(self, doc: Document, doc_hash: str, extra_meta: dict | None = None) -> list[Chunk]:

@@ -32,7 +32,7 @@ from filelock import FileLock, Timeout
 from vectorstore.lexical import folder_for, matches, save_snapshot
 from vectorstore.store import DocRecord, NewsStore
 
-from .chunking import Chunker, document_hash
+from .chunking import CHUNKER_VERSION, Chunker, document_hash
 from .decode import BadFileError
 from .discover import SourceFile, discover
 from .documents import Chunk, Document
@@ -96,7 +96,8 @@ class Ingestor:
         embedder = store.embedder
         self.chunker = Chunker(count_tokens=embedder.count_tokens, window=embedder.content_window,
                                chunk_tokens=store.config.chunk_tokens, overlap=store.config.chunk_overlap)
-        self.settings_key = f"{embedder.label}|{store.config.chunk_tokens}|{store.config.chunk_overlap}|v1"
+        self.settings_key = "|".join([embedder.label, str(store.config.chunk_tokens), str(store.config.chunk_overlap),
+                                      CHUNKER_VERSION])
         self._written: list[str] = []  # chunk ids upserted and deleted by the current run
         self._deleted: list[str] = []
 
@@ -325,13 +326,28 @@ class Ingestor:
 
     def _flush(self, batch: list[tuple[_Pending, list[Chunk]]], writer: ThreadPoolExecutor,
                in_flight: Future | None, report: IngestReport) -> Future:
-        texts = [c.embed_text() for _, chunks in batch for c in chunks]
+        chunks = [c for _, cs in batch for c in cs]
+        vectors = self._kept_vectors(batch, writer)
+        fresh = [c for c in chunks if c.chunk_id not in vectors]
+        report.chunks_kept += len(chunks) - len(fresh)
         t0 = time.perf_counter()
-        vectors = self.store.embedder.encode(texts) if texts else np.zeros((0, 1), dtype=np.float32)
+        encoded = self.store.embedder.encode([c.embed_text() for c in fresh]) if fresh else []
+        vectors.update(zip([c.chunk_id for c in fresh], encoded))
         report.embed_seconds += time.perf_counter() - t0
+        stacked = np.stack([vectors[c.chunk_id] for c in chunks]) if chunks else np.zeros((0, 1), dtype=np.float32)
         if in_flight is not None:
             in_flight.result()  # keep writes in order, at most one batch in memory
-        return writer.submit(self._store_batch, batch, vectors, report)
+        return writer.submit(self._store_batch, batch, stacked, report)
+
+    def _kept_vectors(self, batch: list[tuple[_Pending, list[Chunk]]], writer: ThreadPoolExecutor) -> dict:
+        """Stored vectors the batch's new chunks keep: same id (same text, same document) and same
+        header. Read on the writer thread, after the write in flight: reads never race writes."""
+        wanted = {c.chunk_id: c.header for item, cs in batch for old in [set(item.old_ids)]
+                  for c in cs if c.chunk_id in old}
+        if not wanted:
+            return {}
+        stored = writer.submit(self.store.get_vectors, list(wanted)).result()
+        return {cid: vector for cid, (vector, meta) in stored.items() if meta.get("header") == wanted[cid]}
 
     def _store_batch(self, batch: list[tuple[_Pending, list[Chunk]]], vectors: np.ndarray,
                      report: IngestReport) -> None:

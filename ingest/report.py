@@ -26,6 +26,7 @@ class IngestReport:
     files: int = 0
     chunks: int = 0  # total chunks in the store after the run
     chunks_written: int = 0
+    chunks_kept: int = 0  # of those, chunks of changed documents whose stored vectors were kept, not re-embedded
     chunks_deleted: int = 0
     seconds: float = 0.0
     embed_seconds: float = 0.0

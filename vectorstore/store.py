@@ -238,39 +238,39 @@ class NewsStore:
         """Number of chunks stored."""
         return int(self._call(self._collection.count))
 
-    def iter_records(self, *, include_documents: bool = True, page: int = 2000,
-                     where: Mapping[str, Any] | None = None) -> Iterator[tuple[str, str, dict]]:
-        """Yield every (chunk id, text, metadata) in the store, page by page."""
-        include = ["metadatas", "documents"] if include_documents else ["metadatas"]
+    def _pages(self, include: list[str], *, ids: Sequence[str] | None = None, page: int = 2000,
+               where: Mapping[str, Any] | None = None) -> Iterator[dict]:
+        """Chroma `get` results, a page at a time: of `ids` (missing ones skipped), or of everything."""
+        if ids is not None:
+            ids = list(ids)
+            for start in range(0, len(ids), page):
+                yield self._call(lambda: self._collection.get(ids=ids[start:start + page], include=include))
+            return
         offset = 0
         while True:
             batch = self._call(lambda: self._collection.get(
                 include=include, limit=page, offset=offset, where=dict(where) if where else None))
-            ids = batch["ids"]
-            if not ids:
-                return
-            docs = batch.get("documents") or [""] * len(ids)
-            for chunk_id, text, meta in zip(ids, docs, batch["metadatas"]):
-                yield chunk_id, text or "", dict(meta or {})
-            if len(ids) < page:
+            if batch["ids"]:
+                yield batch
+            if len(batch["ids"]) < page:
                 return
             offset += page
 
+    def iter_records(self, *, include_documents: bool = True, page: int = 2000,
+                     where: Mapping[str, Any] | None = None) -> Iterator[tuple[str, str, dict]]:
+        """Yield every (chunk id, text, metadata) in the store, page by page."""
+        include = ["metadatas", "documents"] if include_documents else ["metadatas"]
+        for batch in self._pages(include, page=page, where=where):
+            docs = batch.get("documents") or [""] * len(batch["ids"])
+            for chunk_id, text, meta in zip(batch["ids"], docs, batch["metadatas"]):
+                yield chunk_id, text or "", dict(meta or {})
+
     def iter_vectors(self, *, page: int = 2000) -> Iterator[tuple[str, str, dict, np.ndarray]]:
         """Yield every (chunk id, text, metadata, vector) in the store, page by page."""
-        offset = 0
-        while True:
-            batch = self._call(lambda: self._collection.get(
-                include=["metadatas", "documents", "embeddings"], limit=page, offset=offset))
-            ids = batch["ids"]
-            if not ids:
-                return
-            for chunk_id, text, meta, vector in zip(ids, batch["documents"], batch["metadatas"],
+        for batch in self._pages(["metadatas", "documents", "embeddings"], page=page):
+            for chunk_id, text, meta, vector in zip(batch["ids"], batch["documents"], batch["metadatas"],
                                                     batch["embeddings"]):
                 yield chunk_id, text or "", dict(meta or {}), np.asarray(vector, dtype=np.float32)
-            if len(ids) < page:
-                return
-            offset += page
 
     def doc_records(self) -> dict[str, DocRecord]:
         """What is stored per document: hash, origin and chunk ids (no texts fetched)."""
@@ -287,19 +287,19 @@ class NewsStore:
 
     def get_records(self, ids: Sequence[str], *, page: int = 2000) -> Iterator[tuple[str, str, dict]]:
         """Yield (chunk id, text, metadata) of the stored chunks among `ids` (missing ids skipped)."""
-        ids = list(ids)
-        for start in range(0, len(ids), page):
-            got = self._call(lambda: self._collection.get(ids=ids[start:start + page],
-                                                          include=["metadatas", "documents"]))
+        for got in self._pages(["metadatas", "documents"], ids=ids, page=page):
             for chunk_id, text, meta in zip(got["ids"], got["documents"], got["metadatas"]):
                 yield chunk_id, text or "", dict(meta or {})
 
+    def get_vectors(self, ids: Sequence[str], *, page: int = 2000) -> dict[str, tuple[np.ndarray, dict]]:
+        """The stored vector and metadata of each chunk among `ids` that is stored, by id."""
+        return {chunk_id: (np.asarray(vector, dtype=np.float32), dict(meta or {}))
+                for got in self._pages(["metadatas", "embeddings"], ids=ids, page=page)
+                for chunk_id, meta, vector in zip(got["ids"], got["metadatas"], got["embeddings"])}
+
     def get_passages(self, ids: Sequence[str]) -> list[Passage]:
         """Fetch stored chunks by id, in the order asked."""
-        if not ids:
-            return []
-        got = self._call(lambda: self._collection.get(ids=list(ids), include=["metadatas", "documents"]))
-        by_id = {i: Passage.from_record(i, d, m) for i, d, m in zip(got["ids"], got["documents"], got["metadatas"])}
+        by_id = {i: Passage.from_record(i, d, m) for i, d, m in self.get_records(ids)}
         return [by_id[i] for i in ids if i in by_id]
 
     def query(self, vector: np.ndarray, k: int, where: Mapping[str, Any] | None = None) -> list[Passage]:

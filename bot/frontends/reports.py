@@ -21,6 +21,8 @@ def print_ingest_report(report: IngestReport, console: Console | None = None) ->
         f"{report.chunks_written} chunks written in {report.seconds:.1f} s "
         f"({report.chunks_per_second:.0f} chunks/s); {report.chunks} chunks in the store"
     )
+    if report.chunks_kept:
+        console.print(f"{report.chunks_kept} of them unchanged in changed documents: their vectors were kept")
     if getattr(report, "requests", 0):
         console.print(f"{report.pages} web pages ({report.pages_not_modified} not modified, not parsed again); "
                       f"{report.requests} HTTP requests")

@@ -81,3 +81,30 @@ def test_document_hash_changes_with_content_and_settings():
     assert h == document_hash(Document(doc_id="d", title="T", text="body"), "s1")
     assert h != document_hash(Document(doc_id="d", title="T", text="body!"), "s1")
     assert h != document_hash(doc, "s2")
+
+
+def test_chunk_text_splits_back_into_the_documents_sentences(embedder):
+    """A line without a full stop (a heading, page furniture) gets a paragraph break in the chunk,
+    so splitting the chunk again (as the lexical snapshot and the answerers do) finds it alone
+    instead of glued to the next sentence; ordinary sentences are still joined by a space."""
+    furniture = "Please try again later {{ /verifyErrors }}"
+    paragraphs = [f"Paragraph {i} says the practice received £{i}m for {i * 7} extra appointments." for i in range(40)]
+    paragraphs[3] = furniture
+    paragraphs[6] = "Advertisement"
+    text = "\n\n".join(paragraphs[:10]) + "\n\n" + " ".join(paragraphs[10:])
+    chunker = Chunker(embedder.count_tokens, embedder.content_window, chunk_tokens=64, overlap=16)
+    chunks = chunker.chunk(Document(doc_id="d", title="T", text=text), "h")
+    assert len(chunks) > 3
+    sentences = set(split_sentences(text))
+    assert furniture in sentences and "Advertisement" in sentences
+    for chunk in chunks:
+        assert set(split_sentences(chunk.text)) <= sentences, chunk.text
+    assert any(f"{paragraphs[11]} {paragraphs[12]}" in c.text for c in chunks)  # a space where a space will do
+    assert any(f"{furniture}\n\n{paragraphs[4]}" in c.text for c in chunks)
+
+
+def test_pieces_of_an_over_long_sentence_stay_joined_by_spaces(embedder):
+    chunker = Chunker(embedder.count_tokens, embedder.content_window, chunk_tokens=256, overlap=0)
+    words = " ".join(f"word{i}" for i in range(300))
+    chunks = chunker.chunk(Document(doc_id="d", title="T", text=words), "h")
+    assert all("\n" not in c.text for c in chunks)

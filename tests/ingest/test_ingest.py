@@ -55,6 +55,35 @@ def test_changed_document_replaces_its_chunks(store_factory, sample_copy):
     assert store.count() == before  # same number of chunks, none left behind
 
 
+def test_changed_document_keeps_the_vectors_of_its_unchanged_chunks(store_factory, sample_copy, monkeypatch):
+    """Only the chunks an edit changed are embedded again; the rest keep their stored vectors,
+    which are the vectors embedding them again would give. A new headline (in every chunk's
+    embedded header) re-embeds them all."""
+    store = store_factory(chunk_tokens=64, chunk_overlap=0)
+    _ingest(store, [sample_copy])
+    page = sample_copy / "pages" / "03-gp-contract-uplift-2025-26.txt"
+    text = page.read_text(encoding="utf-8")
+    page.write_text(text.replace("4.7% uplift", "4.9% uplift", 1), encoding="utf-8")
+    embedded = []
+    real = store.embedder.encode
+    monkeypatch.setattr(store.embedder, "encode", lambda texts, **k: embedded.extend(texts) or real(texts, **k))
+    report = _ingest(store, [sample_copy])
+    article = [(cid, t, m) for cid, t, m in store.iter_records()
+               if m["file"] == "pages/03-gp-contract-uplift-2025-26.txt" and m["kind"] == "article"]
+    assert report.updated == 1 and report.chunks_kept == report.chunks_written - len(embedded) > 0
+    assert len(embedded) < len(article) and all("4.9% uplift" in t or "4.7%" not in t for t in embedded)
+    stored = store.get_vectors([cid for cid, _, _ in article])
+    for cid, chunk_text, meta in article:
+        again = real([f"{meta['header']}\n{chunk_text}"])[0]
+        assert float(stored[cid][0] @ again) > 0.999
+    title = article[0][2]["title"]
+    assert title in text
+    page.write_text(page.read_text(encoding="utf-8").replace(title, title + " (updated)"), encoding="utf-8")
+    embedded.clear()
+    again = _ingest(store, [sample_copy])  # the article and its readers' comments, whose headers name it
+    assert again.chunks_kept == 0 and len(embedded) == again.chunks_written > len(article)
+
+
 def test_deleted_comment_is_removed_and_prune_removes_deleted_files(store_factory, sample_copy):
     store = store_factory()
     first = _ingest(store, [sample_copy])

@@ -191,12 +191,13 @@ def missing_role(question: str, passages: Sequence[Passage]) -> list[str]:
 
 
 def mentions_acronym(passages: Sequence[Passage], acronym: str) -> bool:
-    """True when a passage writes the acronym, or spells it out ("Quality and Outcomes Framework")."""
+    """True when a passage writes the acronym, or spells it out ("Quality and Outcomes Framework"),
+    or its outlet's name holds it ("FOX" for a FOX News passage)."""
     letters = acronym.rstrip("s")
     word = re.compile(rf"\b{re.escape(letters)}s?\b")
     stem = question_terms(letters)
     for p in passages:
-        text = f"{p.title}. {p.text}"
+        text = f"{p.title}. {p.source}. {p.text}"
         if word.search(text) or (stem and stem[0] in acronym_terms(text)) or _spelled_out(text, letters):
             return True
     return False

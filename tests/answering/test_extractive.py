@@ -171,6 +171,18 @@ def test_a_bare_role_question_needs_the_role_written_whole():
     assert not verdict.answerable and "nothing about the health secretary" in verdict.text
 
 
+def test_an_acronym_in_a_retrieved_passages_outlet_name_is_not_missing():
+    from bot.answering.gate import mentions_acronym
+
+    fox = Passage(chunk_id="a", text="Young fans went viral after a video of them opening a CD.", title="T",
+                  source="FOX News - Lifestyle")
+    other = Passage(chunk_id="b", text="Young fans went viral after a video of them opening a CD.", title="T",
+                    source="The Age")
+    assert mentions_acronym([fox], "FOX") and not mentions_acronym([other], "FOX")
+    assert Gate().missing_acronyms("Does 'FOX News - Lifestyle' mention her TikTok video?", [other]) == ["FOX"]
+    assert Gate().missing_acronyms("Does 'FOX News - Lifestyle' mention her TikTok video?", [fox, other]) == []
+
+
 def test_a_following_sentence_that_takes_up_the_chosen_ones_subject_is_quoted_with_it():
     text = ("A class action lawsuit filed this week accuses Acme of anticompetitive behaviour. "
             "The case, filed by a small publisher, argues that Acme siphons off readers. "

@@ -5,7 +5,9 @@ In order, a question is refused when:
 1. nothing was retrieved;
 2. it attributes a report to an outlet the store does not hold and no passage mentions
    ("a Reuters report on ..." over a store without Reuters): the refusal names it;
-3. it names something (a capitalised name) that no retrieved passage mentions;
+3. it names something (a capitalised name) that no retrieved passage mentions; or the phrase
+   it is about ("about the flood barrier") holds a word that no retrieved passage writes and
+   the whole corpus never writes (`absent_topics`): the refusal names it;
 3b. its most specific word is written by readers' comments only, no reporting (unless it
    asks about readers): the refusal says so;
 4. the best passages cover too little of its term weight (`min_coverage`), or the best
@@ -44,6 +46,10 @@ class GateConfig:
     union_share: float = 0.5  # coverage = union_share * (top passages together) + the rest * (best single one)
     dense_passages: int = 5  # how many top passages the dense check looks at
     refuse_missing_names: bool = True  # refuse when a name in the question is in no passage
+    # Refuse when the phrase a question is about ("about the flood barrier", "on ...", "of ...")
+    # holds a word that no retrieved passage writes and the whole corpus never writes (document
+    # frequency 0, when the chain hands the gate `corpus_df`): the refusal names the phrase.
+    refuse_absent_topics: bool = True
     # Refuse when the question's most specific word (highest IDF) is in a retrieved reader's
     # comment but in no reporting: "What's the new sessional fee for GP appraisers?" over
     # coverage where only a reader mentions appraisals. MultiHop-RAG has no comments (no
@@ -78,12 +84,14 @@ class Gate:
 
     def __init__(self, config: GateConfig | None = None, *, scorer: SentenceScorer | None = None,
                  outlet_names: Callable[[], Mapping[str, object] | Iterable[str]] | None = None,
-                 corpus_idf: IdfFn | None = None, lexicon: Lexicon | None = None) -> None:
+                 corpus_idf: IdfFn | None = None, corpus_df: Callable[[str], int] | None = None,
+                 lexicon: Lexicon | None = None) -> None:
         self.config = config or GateConfig()
         self.lexicon = lexicon or load_lexicon()
         self.scorer = scorer or SentenceScorer(lexicon=self.lexicon)
         self.outlet_names = outlet_names  # the store's outlet aliases, as of the lexical index
         self.corpus_idf = corpus_idf
+        self.corpus_df = corpus_df  # how many chunks of the whole corpus write a term (the lexical index's)
 
     def idf_for(self, passages: Sequence[Passage]) -> IdfFn:
         """The IDF the gate weighs question terms by."""
@@ -108,6 +116,8 @@ class Gate:
         if self.config.refuse_missing_names:
             missing = (self.missing_names(question, mentioning) + self.missing_acronyms(question, mentioning)
                        + missing_role(question, mentioning))
+            if not missing and self.config.refuse_absent_topics and self.corpus_df is not None:
+                missing = absent_topics(question, mentioning, self.corpus_df, self.lexicon)
             if missing:
                 return Verdict.refuse("missing-name", f"{NOT_FOUND_TEXT[:-1]}: it has nothing about "
                                                       f"{' or '.join(missing)}.")
@@ -155,6 +165,56 @@ class Gate:
         Scotland is not answered by coverage of England."""
         text = " ".join(f"{p.title}. {p.source}. {p.text}" for p in passages)
         return [n for n in question_names(question, self.lexicon) if question_terms(n) and not name_written(text, n)]
+
+
+# The phrase a question is about: what follows "about", "on", "regarding", "over", "of" or
+# "concerning", up to punctuation, a conjunction, a relative word, the next preposition, a
+# pronoun or a common verb ("one of the commenters say they'd been landed with" gives "the
+# commenters"), and at most `_TOPIC_WORDS` words
+_TOPIC_START = r"about|on|regarding|over|of|concerning"
+_TOPIC_END = (r"and|or|but|nor|so|when|while|who|whom|whose|which|that|what|where|why|how|since|before|after|if|"
+              r"in|at|for|by|from|with|to|into|onto|during|under|between|as|than|via|per|"
+              r"(?:i|you|he|she|it|we|they)(?:[’']\w+)?|"
+              r"is|are|was|were|be|been|being|am|has|have|had|do|does|did|will|would|can|could|shall|should|may|"
+              r"might|must|say|says|said|saying|tell|tells|told|think|thinks|thought|get|gets|got|make|makes|made")
+_TOPIC_WORDS = 5
+_TOPIC = re.compile(rf"\b(?:{_TOPIC_START})\s+(.+?)(?=\s*(?:[,;:?!\"“”()]|\.(?!\d)|$)|\s+(?:{_TOPIC_END}|"
+                    rf"{_TOPIC_START})\b)", re.I)
+
+
+def topic_phrases(question: str) -> list[str]:
+    """The phrases a question is about, as it writes them: "What did readers say about the
+    flood barrier?" -> ["the flood barrier"]; each preposition starts one ("the closure of the
+    barrier" gives "the closure" and "the barrier")."""
+    return [" ".join(m.group(1).split()[:_TOPIC_WORDS]) for m in _TOPIC.finditer(question)]
+
+
+def absent_topics(question: str, passages: Sequence[Passage], corpus_df: Callable[[str], int],
+                  lexicon: Lexicon) -> list[str]:
+    """The topic phrases of a question (`topic_phrases`) with a word that neither the passages
+    nor the whole corpus write (document frequency 0), nor any of its lexicon synonyms: a question
+    about the flood barrier is not answered by coverage of "contractual barriers" when nothing
+    the publication wrote says "flood". Words with digits, names and acronyms are the other
+    rules' business (a name written in part, "Chelsea" for Chelsea Football Club, is written)."""
+    phrases = topic_phrases(question)
+    if not phrases:
+        return []
+    named = {t for n in question_names(question, lexicon) + question_acronyms(question, lexicon)
+             for t in question_terms(n)}
+    written: set[str] | None = None
+    out: list[str] = []
+    for phrase in phrases:
+        words = [t for t in question_terms(phrase) if t.isalpha() and t not in named and not corpus_df(t)]
+        if not words:
+            continue
+        if written is None:
+            written = set()
+            for p in passages:
+                written |= term_set(p.title) | analysed(p.text).terms | acronym_terms(p.text)
+        aliases = lexicon.synonym_terms(words)
+        if any(t not in written and not any(corpus_df(a) for a, of in aliases.items() if of == t) for t in words):
+            out.append(phrase)
+    return out
 
 
 def comment_only_word(question: str, passages: Sequence[Passage], idf: IdfFn) -> str:

@@ -66,3 +66,25 @@ def test_a_lexicon_synonym_the_corpus_writes_stands_for_the_word():
 def test_without_the_corpus_vocabulary_the_rule_does_not_apply():
     # hand-made gates (no lexical index) keep to the other rules
     assert Gate().check("What did readers say about the supplier barriers and the flood barrier?", PASSAGES).answerable
+
+
+def test_a_shorter_form_the_corpus_writes_counts_as_the_word():
+    # the stemmer leaves "fraudulent" as "fraudul"; a corpus that writes "fraud" covers it
+    question = "What did the coverage say about fraudulent withdrawals?"
+    assert absent_topics(question, PASSAGES, corpus_df("withdrawals"), load_lexicon(), stem=0.7) == [
+        "fraudulent withdrawals"]
+    assert absent_topics(question, PASSAGES, corpus_df("fraud withdrawals"), load_lexicon(), stem=0.7) == []
+    # "broad" is too short a part of "broadband" to stand for it
+    assert absent_topics("What about broadband upgrades?", PASSAGES, corpus_df("broad upgrades"), load_lexicon(),
+                         stem=0.7) == ["broadband upgrades"]
+
+
+def test_one_absent_word_of_a_long_question_is_not_what_it_turns_on():
+    def idf(term: str) -> float:
+        return 1.0
+    long = ("Which player, featured in several reports on the season, scored two touchdowns for the club and "
+            "has a large number of receiving yards partway through the season?")
+    assert absent_topics(long, PASSAGES, corpus_df(long.replace("partway", "")), load_lexicon(), idf,
+                         min_share=0.25) == []
+    short = "What did readers say about the flood barrier?"
+    assert absent_topics(short, PASSAGES, corpus_df(), load_lexicon(), idf, min_share=0.25) == ["the flood barrier"]

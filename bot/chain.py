@@ -163,5 +163,6 @@ def build_chain(settings: Settings | None = None, store: NewsStore | None = None
     memory.limit_arenas()  # a long-running bot's memory stays flat (bot/memory.py)
     retriever = retriever or HybridRetriever(store or NewsStore(settings.store, create=False))
     lexicon = load_lexicon(settings.lexicon or None)
-    gate = Gate(outlet_names=lambda: retriever.index().outlets.aliases, corpus_idf=retriever.idf, lexicon=lexicon)
+    gate = Gate(outlet_names=lambda: retriever.index().outlets.aliases, corpus_idf=retriever.idf,
+                corpus_df=retriever.df, lexicon=lexicon)
     return AnswerChain(retriever, answerer or build_answerer(settings, retriever), gate, top_k=settings.top_k)

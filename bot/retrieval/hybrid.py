@@ -140,6 +140,10 @@ class HybridRetriever:
         """The corpus IDF of a term."""
         return self.index().idf(term)
 
+    def df(self, term: str) -> int:
+        """How many chunks of the corpus write a term."""
+        return self.index().df(term)
+
     def document_passages(self, doc_id: str, limit: int | None = None) -> list[Passage]:
         """The chunks of one document in order, every one or the first `limit` (from the lexical
         index: no store call)."""

@@ -193,6 +193,10 @@ class LexicalIndex:
         """The kind of row `i` ("article", "comment")."""
         return self.snapshot.kinds[self.columns.kind[i]]
 
+    def df(self, term: str) -> int:
+        """How many chunks write a term (headline, outlet, date or text); 0 for a term the corpus never writes."""
+        return self.snapshot.df(term)
+
     def idf(self, term: str) -> float:
         """The corpus IDF of a term (BM25's: rare terms weigh most; unknown terms most of all)."""
         df = self.snapshot.df(term)

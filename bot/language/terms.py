@@ -63,7 +63,14 @@ TEMPORAL_RELATIONS = frozenset("before after until since".split())
 def question_terms(text: str) -> list[str]:
     """Content terms of a question (or a sentence compared with one): `terms` less function
     words and the words that frame a question about news."""
-    return tokenize(text, _QUESTION_STOP)
+    return list(_question_terms(text))
+
+
+@lru_cache(maxsize=4096)
+def _question_terms(text: str) -> tuple[str, ...]:
+    """`question_terms`, remembered: one question's retrieval, gate and answerer ask for the
+    terms of the same question, clauses, parts and names about sixty times."""
+    return tuple(tokenize(text, _QUESTION_STOP))
 
 
 def relation_terms(text: str) -> set[str]:

@@ -45,14 +45,20 @@ def clause_weights(index: LexicalIndex, clauses: Iterable[str], leave_out: Itera
     return out
 
 
-def best_sentence_mass(sentences: Sequence[frozenset[str]], clauses: Sequence[ClauseWeights]) -> float:
+def best_sentence_mass(sentences: Sequence[frozenset[str]], clauses: Sequence[ClauseWeights],
+                       every: frozenset[str] | None = None) -> float:
     """The largest IDF mass of one clause's terms found together in one of the sentences
-    (each given as its set of terms)."""
+    (each given as its set of terms). `every` is the union of the clauses' terms (worked
+    out when not given): a sentence without any of them is passed over at once."""
+    if every is None:
+        every = frozenset().union(*clauses)
     best = 0.0
-    for clause in clauses:
-        wanted = clause.keys()
-        for keys in sentences:
-            found = wanted & keys
+    for keys in sentences:
+        hit = every & keys
+        if not hit:
+            continue
+        for clause in clauses:
+            found = clause.keys() & hit
             if found:
                 best = max(best, sum(clause[t] for t in found))
     return best
@@ -63,6 +69,7 @@ def evidence_scores(index: LexicalIndex, rows: Sequence[int], clauses: Sequence[
     densest match among `rows`, 0.0 for a row none of whose sentences holds a clause term."""
     if not clauses or not rows:
         return {}
-    mass = [best_sentence_mass(index.analysed(int(r)).sentence_keys, clauses) for r in rows]
+    every = frozenset().union(*clauses)
+    mass = [best_sentence_mass(index.analysed(int(r)).sentence_keys, clauses, every) for r in rows]
     top = max(mass)
     return {int(r): m / top for r, m in zip(rows, mass)} if top > 0 else {}

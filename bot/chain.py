@@ -164,5 +164,5 @@ def build_chain(settings: Settings | None = None, store: NewsStore | None = None
     retriever = retriever or HybridRetriever(store or NewsStore(settings.store, create=False))
     lexicon = load_lexicon(settings.lexicon or None)
     gate = Gate(outlet_names=lambda: retriever.index().outlets.aliases, corpus_idf=retriever.idf,
-                corpus_df=retriever.df, lexicon=lexicon)
+                corpus_df=retriever.df, corpus_longer=retriever.terms_starting_with, lexicon=lexicon)
     return AnswerChain(retriever, answerer or build_answerer(settings, retriever), gate, top_k=settings.top_k)

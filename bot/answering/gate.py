@@ -93,13 +93,14 @@ class Gate:
     def __init__(self, config: GateConfig | None = None, *, scorer: SentenceScorer | None = None,
                  outlet_names: Callable[[], Mapping[str, object] | Iterable[str]] | None = None,
                  corpus_idf: IdfFn | None = None, corpus_df: Callable[[str], int] | None = None,
-                 lexicon: Lexicon | None = None) -> None:
+                 corpus_longer: Callable[[str], list[str]] | None = None, lexicon: Lexicon | None = None) -> None:
         self.config = config or GateConfig()
         self.lexicon = lexicon or load_lexicon()
         self.scorer = scorer or SentenceScorer(lexicon=self.lexicon)
         self.outlet_names = outlet_names  # the store's outlet aliases, as of the lexical index
         self.corpus_idf = corpus_idf
         self.corpus_df = corpus_df  # how many chunks of the whole corpus write a term (the lexical index's)
+        self.corpus_longer = corpus_longer  # the corpus's longer terms that start with a term
 
     def idf_for(self, passages: Sequence[Passage]) -> IdfFn:
         """The IDF the gate weighs question terms by."""
@@ -126,7 +127,8 @@ class Gate:
                        + missing_role(question, mentioning))
             if not missing and self.config.refuse_absent_topics and self.corpus_df is not None:
                 missing = absent_topics(question, mentioning, self.corpus_df, self.lexicon, self.idf_for(passages),
-                                        self.config.absent_topic_share, self.config.absent_topic_stem)
+                                        self.config.absent_topic_share, self.config.absent_topic_stem,
+                                        self.corpus_longer)
             if missing:
                 return Verdict.refuse("missing-name", f"{NOT_FOUND_TEXT[:-1]}: it has nothing about "
                                                       f"{' or '.join(missing)}.")
@@ -200,11 +202,13 @@ def topic_phrases(question: str) -> list[str]:
 
 
 def absent_topics(question: str, passages: Sequence[Passage], corpus_df: Callable[[str], int], lexicon: Lexicon,
-                  idf: IdfFn | None = None, min_share: float = 0.0, stem: float = 1.0) -> list[str]:
+                  idf: IdfFn | None = None, min_share: float = 0.0, stem: float = 1.0,
+                  longer: Callable[[str], list[str]] | None = None) -> list[str]:
     """The topic phrases of a question (`topic_phrases`) with a word that neither the passages
     nor the whole corpus write (document frequency 0), nor a shorter form of it (`stem`, see
-    `GateConfig.absent_topic_stem`), nor any of its lexicon synonyms, and that holds at least
-    `min_share` of the question's term weight (by `idf`): a question about the flood barrier is
+    `GateConfig.absent_topic_stem`), nor another form of its root (`_other_form_written`:
+    "relationship" for "relat", the stem of "relations"), nor any of its lexicon synonyms, and that holds at
+    least `min_share` of the question's term weight (by `idf`): a question about the flood barrier is
     not answered by coverage of "contractual barriers" when nothing the publication wrote says
     "flood", but one word of a long question is not what it turns on. Words with digits, names
     and acronyms are the other rules' business (a name written in part, "Chelsea" for Chelsea
@@ -218,7 +222,8 @@ def absent_topics(question: str, passages: Sequence[Passage], corpus_df: Callabl
     out: list[str] = []
     for phrase in phrases:
         words = [t for t in question_terms(phrase) if t.isalpha() and t not in named and not corpus_df(t)
-                 and not _shorter_form_written(t, corpus_df, stem)]
+                 and not _shorter_form_written(t, corpus_df, stem)
+                 and not _other_form_written(t, corpus_df, longer)]
         if not words:
             continue
         if written is None:
@@ -231,6 +236,26 @@ def absent_topics(question: str, passages: Sequence[Passage], corpus_df: Callabl
         if absent and (idf is None or _share(absent, question, idf) >= min_share):
             out.append(phrase)
     return out
+
+
+# What a longer or shorter form of a word adds to a shared root: suffixes as stems show them
+# ("relat" + "ionship", "tax" + "at" from "taxation"), not another word ("flood" + "gat", from
+# "floodgates"). Hand-written: the stemmer only takes suffixes off, it cannot say which
+# other terms share a word's root.
+_DERIVED = re.compile(r"(?:e|ed|es|er|or|al|at|ation|ion|ive|iv|ment|ship|ity|iti|ness|ing|ist|ism|li|ic|ul|s)+")
+
+
+def _other_form_written(term: str, corpus_df: Callable[[str], int],
+                        longer: Callable[[str], list[str]] | None) -> bool:
+    """True when the corpus writes the term's root with other derivational suffixes: a longer
+    term that adds them ("relationship" for "relat", the stem of "relations"; by `longer`, the
+    corpus's longer terms that start with it), or a root of at least 3 letters that the term
+    extends with them ("tax" for "taxat", the stem of "taxation")."""
+    if len(term) < 4:
+        return False
+    if any(_DERIVED.fullmatch(term[n:]) and corpus_df(term[:n]) for n in range(len(term) - 1, 2, -1)):
+        return True
+    return longer is not None and any(_DERIVED.fullmatch(t[len(term):]) for t in longer(term))
 
 
 def _shorter_form_written(term: str, corpus_df: Callable[[str], int], stem: float) -> bool:

@@ -144,6 +144,10 @@ class HybridRetriever:
         """How many chunks of the corpus write a term."""
         return self.index().df(term)
 
+    def terms_starting_with(self, prefix: str) -> list[str]:
+        """Longer terms of the corpus that start with `prefix`."""
+        return self.index().terms_starting_with(prefix)
+
     def document_passages(self, doc_id: str, limit: int | None = None) -> list[Passage]:
         """The chunks of one document in order, every one or the first `limit` (from the lexical
         index: no store call)."""

@@ -30,6 +30,7 @@ import numpy as np
 
 from vectorstore.lexical import BM25_B, BM25_K1, Snapshot, SnapshotFolder, folder_for, open_current, save_snapshot
 from vectorstore.lexical.sentences import StoredAnalysis
+from vectorstore.lexical.vocab import terms_starting_with
 from vectorstore.passage import Passage
 from vectorstore.store import NewsStore
 
@@ -196,6 +197,10 @@ class LexicalIndex:
     def df(self, term: str) -> int:
         """How many chunks write a term (headline, outlet, date or text); 0 for a term the corpus never writes."""
         return self.snapshot.df(term)
+
+    def terms_starting_with(self, prefix: str) -> list[str]:
+        """Longer terms of the corpus that start with `prefix` (at most 64; see `Vocabulary.starting_with`)."""
+        return terms_starting_with(self.snapshot.vocab, prefix)
 
     def idf(self, term: str) -> float:
         """The corpus IDF of a term (BM25's: rare terms weigh most; unknown terms most of all)."""

@@ -88,3 +88,21 @@ def test_one_absent_word_of_a_long_question_is_not_what_it_turns_on():
                          min_share=0.25) == []
     short = "What did readers say about the flood barrier?"
     assert absent_topics(short, PASSAGES, corpus_df(), load_lexicon(), idf, min_share=0.25) == ["the flood barrier"]
+
+
+def test_the_same_root_with_other_suffixes_counts_as_the_word():
+    # "relations" (stem "relat") is written as "relationship"; "taxation" (stem "taxat") as "tax";
+    # "floodgates" (stem "floodgat") is another word, not a form of "flood"
+    def longer(vocab_text: str):  # noqa: ANN202
+        vocab = set(terms(vocab_text))
+        return lambda prefix: sorted(t for t in vocab if t.startswith(prefix) and t != prefix)
+
+    relations = "What did readers say about the reset of relations with the Government?"
+    assert absent_topics(relations, PASSAGES, corpus_df("reset Government"), load_lexicon()) == ["relations"]
+    assert absent_topics(relations, PASSAGES, corpus_df("reset Government relationship"), load_lexicon(),
+                         longer=longer("reset Government relationship")) == []
+    taxation = "What did readers say about the taxation of pensions?"
+    assert absent_topics(taxation, PASSAGES, corpus_df("pensions tax"), load_lexicon()) == []
+    flood = "What did readers say about the flood barrier?"
+    assert absent_topics(flood, PASSAGES, corpus_df("floodgates"), load_lexicon(),
+                         longer=longer("floodgates")) == ["the flood barrier"]

@@ -46,6 +46,11 @@ def test_vocabulary_look_ups_match_the_json_vocabulary_and_scores_match_bm25s(tm
         got = _scores(snapshot, query)
         assert all(got[c] == want_scores[c] for c in want_scores), query  # bit for bit
     assert snapshot.df(terms("library")[0]) == sum("library" in t for _, t, _ in records)
+    # longer terms with a prefix, as the sorted vocabulary gives them, match a scan of the JSON one
+    for prefix in ("lib", "sch", "a", "zz", "ünï", "mmmm", terms(LONG_WORD)[0][:MAX_WIDTH // 2]):
+        want_longer = sorted(t for t in want if t.startswith(prefix) and t != prefix)
+        assert sorted(snapshot.vocab.starting_with(prefix, limit=10_000)) == want_longer, prefix
+        assert snapshot.vocab.starting_with(prefix, limit=3) == sorted(want_longer)[:3]
     snapshot.close()
 
 

@@ -79,6 +79,14 @@ class ArrayFile:
         self._file.close()
 
 
+def terms_starting_with(vocab: Mapping[str, int], prefix: str, limit: int = BLOCK) -> list[str]:
+    """Up to `limit` longer terms of `vocab` that start with `prefix` (a `Vocabulary` looks in
+    its sorted terms; a plain dict, from a snapshot written before them, is scanned)."""
+    if isinstance(vocab, Vocabulary):
+        return vocab.starting_with(prefix, limit)
+    return sorted(t for t in vocab if t.startswith(prefix) and t != prefix)[:limit]
+
+
 class Vocabulary(Mapping[str, int]):
     """Term -> id, looked up in the sorted-term files (a read-only dict to its callers).
 
@@ -123,6 +131,20 @@ class Vocabulary(Mapping[str, int]):
         if at < len(rows) and bytes(rows[at]) == key:
             return int(self._ids.read(start + at, start + at + 1)[0])
         return self._long.get(term)
+
+    def starting_with(self, prefix: str, limit: int = BLOCK) -> list[str]:
+        """Up to `limit` longer terms that start with `prefix`, in sorted order ("relationship"
+        for "relat"): about one block of the sorted terms read."""
+        key = prefix.encode("utf-8")
+        out: list[str] = []
+        if len(key) <= self._width and len(self._index):
+            start = max(0, int(np.searchsorted(self._index, key, side="right")) - 1) * BLOCK
+            rows = self._sorted.read(start, start + BLOCK + limit)
+            for raw in rows[int(np.searchsorted(rows, key, side="right")):]:
+                if not bytes(raw).startswith(key) or len(out) >= limit:
+                    break
+                out.append(bytes(raw).decode("utf-8"))
+        return out + [t for t in self._long if t.startswith(prefix) and t != prefix][:max(0, limit - len(out))]
 
     def __getitem__(self, term: str) -> int:
         found = self.get(term) if isinstance(term, str) else None

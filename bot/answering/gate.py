@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import math
 import re
+from bisect import bisect_right
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Callable, Iterable, Mapping, Sequence
@@ -158,8 +159,13 @@ class Gate:
         total = sum(weights.values()) or 1.0
         covered: set[str] = set()
         best_single = 0.0
-        for p in passages[:cfg.coverage_passages]:
-            hit = q_terms & (term_set(p.title) | analysed(p.text).terms)
+        top = [term_set(p.title) | analysed(p.text).terms for p in passages[:cfg.coverage_passages]]
+        # a term none of them writes may be written in another form ("tax" for "taxation": `forms_written`)
+        forms = forms_written(q_terms.difference(*top), frozenset().union(*top))
+        for written in top:
+            hit = q_terms & written
+            if forms:
+                hit |= forms_written(forms, written)
             covered |= hit
             best_single = max(best_single, sum(weights[t] for t in hit) / total)
         union = sum(weights[t] for t in covered) / total
@@ -256,6 +262,27 @@ def _other_form_written(term: str, corpus_df: Callable[[str], int],
     if any(_DERIVED.fullmatch(term[n:]) and corpus_df(term[:n]) for n in range(len(term) - 1, 2, -1)):
         return True
     return longer is not None and any(_DERIVED.fullmatch(t[len(term):]) for t in longer(term))
+
+
+def forms_written(wanted: Iterable[str], written: frozenset[str] | set[str]) -> set[str]:
+    """The terms of `wanted` whose root `written` holds with other derivational suffixes
+    (`_DERIVED`: "tax" for "taxat", the stem of "taxation"; "relationship" for "relat")."""
+    wanted = [t for t in wanted if len(t) >= 4]
+    if not wanted:
+        return set()
+    ordered = sorted(written)
+    found = set()
+    for t in wanted:
+        if any(t[:n] in written and _DERIVED.fullmatch(t[n:]) for n in range(len(t) - 1, 2, -1)):
+            found.add(t)
+            continue
+        for x in ordered[bisect_right(ordered, t):]:
+            if not x.startswith(t):
+                break
+            if _DERIVED.fullmatch(x[len(t):]):
+                found.add(t)
+                break
+    return found
 
 
 def _shorter_form_written(term: str, corpus_df: Callable[[str], int], stem: float) -> bool:

@@ -106,3 +106,16 @@ def test_the_same_root_with_other_suffixes_counts_as_the_word():
     flood = "What did readers say about the flood barrier?"
     assert absent_topics(flood, PASSAGES, corpus_df("floodgates"), load_lexicon(),
                          longer=longer("floodgates")) == ["the flood barrier"]
+
+
+def test_the_coverage_check_counts_another_form_of_a_root_as_the_word():
+    from bot.answering.gate import forms_written
+
+    written = frozenset(terms("A high tax rate and the relationship between GPs; floodgates opened."))
+    assert forms_written(terms("taxation relations flood barrier"), written) == set(terms("taxation relations"))
+    pensions = Passage(chunk_id="p0", doc_id="pen", title="Pension bills", kind="comment",
+                       text="Labour will have such a high tax rate the pensions problems will be dwarfed.")
+    gate = Gate()
+    coverage, _ = gate.relevance("What did commenters say about taxation of pensions?", [pensions],
+                                 lambda term: 1.0)
+    assert coverage == 1.0

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import math
 import re
-from bisect import bisect_right
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Callable, Iterable, Mapping, Sequence
@@ -29,6 +28,7 @@ from vectorstore.passage import Passage
 
 from ..answer import NOT_FOUND_TEXT, Answer
 from ..language.analysis import analysed
+from ..language.forms import DERIVED, MIN_ROOT, MIN_TERM, forms_written
 from ..language.lexicon import Lexicon, load_lexicon
 from ..language.outlets import unknown_outlets
 from ..language.questions import asks_about_readers, question_acronyms, question_names
@@ -244,45 +244,17 @@ def absent_topics(question: str, passages: Sequence[Passage], corpus_df: Callabl
     return out
 
 
-# What a longer or shorter form of a word adds to a shared root: suffixes as stems show them
-# ("relat" + "ionship", "tax" + "at" from "taxation"), not another word ("flood" + "gat", from
-# "floodgates"). Hand-written: the stemmer only takes suffixes off, it cannot say which
-# other terms share a word's root.
-_DERIVED = re.compile(r"(?:e|ed|es|er|or|al|at|ation|ion|ive|iv|ment|ship|ity|iti|ness|ing|ist|ism|li|ic|ul|s)+")
-
-
 def _other_form_written(term: str, corpus_df: Callable[[str], int],
                         longer: Callable[[str], list[str]] | None) -> bool:
     """True when the corpus writes the term's root with other derivational suffixes: a longer
     term that adds them ("relationship" for "relat", the stem of "relations"; by `longer`, the
     corpus's longer terms that start with it), or a root of at least 3 letters that the term
     extends with them ("tax" for "taxat", the stem of "taxation")."""
-    if len(term) < 4:
+    if len(term) < MIN_TERM:
         return False
-    if any(_DERIVED.fullmatch(term[n:]) and corpus_df(term[:n]) for n in range(len(term) - 1, 2, -1)):
+    if any(DERIVED.fullmatch(term[n:]) and corpus_df(term[:n]) for n in range(len(term) - 1, MIN_ROOT - 1, -1)):
         return True
-    return longer is not None and any(_DERIVED.fullmatch(t[len(term):]) for t in longer(term))
-
-
-def forms_written(wanted: Iterable[str], written: frozenset[str] | set[str]) -> set[str]:
-    """The terms of `wanted` whose root `written` holds with other derivational suffixes
-    (`_DERIVED`: "tax" for "taxat", the stem of "taxation"; "relationship" for "relat")."""
-    wanted = [t for t in wanted if len(t) >= 4]
-    if not wanted:
-        return set()
-    ordered = sorted(written)
-    found = set()
-    for t in wanted:
-        if any(t[:n] in written and _DERIVED.fullmatch(t[n:]) for n in range(len(t) - 1, 2, -1)):
-            found.add(t)
-            continue
-        for x in ordered[bisect_right(ordered, t):]:
-            if not x.startswith(t):
-                break
-            if _DERIVED.fullmatch(x[len(t):]):
-                found.add(t)
-                break
-    return found
+    return longer is not None and any(DERIVED.fullmatch(t[len(term):]) for t in longer(term))
 
 
 def _shorter_form_written(term: str, corpus_df: Callable[[str], int], stem: float) -> bool:

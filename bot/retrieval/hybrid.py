@@ -235,6 +235,9 @@ class HybridRetriever:
         index = self.index()
         if k <= 0 or not query.strip():
             return []
+        allowed = index.allowed_rows(filters)
+        if allowed is not None and not len(allowed):
+            return []  # nothing the filters allow (comments, in a store without any): no store query either
         sources = index.resolve_sources(filters)
 
         # 1. lexical: the whole question, plus its best-matching clause (among the allowed rows)

@@ -44,3 +44,21 @@ def test_the_reporting_kept_is_at_most_reporting_and_nothing_repeats() -> None:
     out = readers_first(comments, found, k=10, reporting=3)
     assert _ids(out)[:10] == [f"a-c{n}" for n in range(1, 8)] + ["a-0", "a-1", "a-2"]
     assert len(_ids(out)) == len(set(_ids(out)))
+
+
+def test_a_filter_that_allows_no_chunk_asks_the_store_nothing(sample_store, monkeypatch) -> None:
+    """A question about readers over a store without comments (MultiHop-RAG, the scale corpus)
+    used to send a comment-filtered dense query to the server for nothing: ~25 ms at 100k."""
+    from bot.retrieval.filters import SearchFilters
+    from bot.retrieval.hybrid import HybridRetriever
+
+    retriever = HybridRetriever(sample_store, dense="always")
+    calls = []
+    real = sample_store.query
+    monkeypatch.setattr(sample_store, "query", lambda *a, **k: calls.append(k.get("where")) or real(*a, **k))
+    nowhere = SearchFilters(kinds=("comment",), sources=("Nowhere Gazette",))
+    assert retriever.index().allowed_rows(nowhere).size == 0
+    assert retriever.ranked("What did readers say about the rate card?", 10, nowhere) == []
+    assert calls == []
+    found = retriever.ranked("What did readers say about the rate card?", 10, SearchFilters(kinds=("comment",)))
+    assert calls and found and all(p.is_comment for p in found)

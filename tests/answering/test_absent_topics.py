@@ -4,7 +4,7 @@ passages and a hand-made corpus vocabulary: no store, no model)."""
 from __future__ import annotations
 
 from bot.answering import Gate
-from bot.answering.gate import absent_topics, topic_phrases
+from bot.answering.topics import absent_topics, topic_phrases
 from bot.language.lexicon import Lexicon, load_lexicon
 from bot.language.terms import terms
 from vectorstore.passage import Passage
@@ -109,7 +109,7 @@ def test_the_same_root_with_other_suffixes_counts_as_the_word():
 
 
 def test_the_coverage_check_counts_another_form_of_a_root_as_the_word():
-    from bot.answering.gate import forms_written
+    from bot.language.forms import forms_written
 
     written = frozenset(terms("A high tax rate and the relationship between GPs; floodgates opened."))
     assert forms_written(terms("taxation relations flood barrier"), written) == set(terms("taxation relations"))

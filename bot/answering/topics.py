@@ -17,7 +17,7 @@ from typing import Callable, Sequence
 from vectorstore.passage import Passage
 
 from ..language.analysis import analysed
-from ..language.forms import DERIVED, MIN_ROOT, MIN_TERM
+from ..language.forms import other_form_written
 from ..language.lexicon import Lexicon
 from ..language.questions import question_acronyms, question_names
 from ..language.terms import acronym_terms, question_terms, term_set
@@ -52,7 +52,7 @@ def absent_topics(question: str, passages: Sequence[Passage], corpus_df: Callabl
                   longer: Callable[[str], list[str]] | None = None) -> list[str]:
     """The topic phrases of a question (`topic_phrases`) with a word that neither the passages
     nor the whole corpus write (document frequency 0), nor a shorter form of it (`stem`, see
-    `GateConfig.absent_topic_stem`), nor another form of its root (`_other_form_written`:
+    `GateConfig.absent_topic_stem`), nor another form of its root (`other_form_written`:
     "relationship" for "relat", the stem of "relations"), nor any of its lexicon synonyms, and
     that holds at least `min_share` of the question's term weight (by `idf`): a question about
     the flood barrier is not answered by coverage of "contractual barriers" when nothing the
@@ -69,7 +69,7 @@ def absent_topics(question: str, passages: Sequence[Passage], corpus_df: Callabl
     for phrase in phrases:
         words = [t for t in question_terms(phrase) if t.isalpha() and t not in named and not corpus_df(t)
                  and not _shorter_form_written(t, corpus_df, stem)
-                 and not _other_form_written(t, corpus_df, longer)]
+                 and not other_form_written(t, corpus_df, longer)]
         if not words:
             continue
         if written is None:
@@ -82,19 +82,6 @@ def absent_topics(question: str, passages: Sequence[Passage], corpus_df: Callabl
         if absent and (idf is None or _share(absent, question, idf) >= min_share):
             out.append(phrase)
     return out
-
-
-def _other_form_written(term: str, corpus_df: Callable[[str], int],
-                        longer: Callable[[str], list[str]] | None) -> bool:
-    """True when the corpus writes the term's root with other derivational suffixes: a longer
-    term that adds them ("relationship" for "relat", the stem of "relations"; by `longer`, the
-    corpus's longer terms that start with it), or a root of at least 3 letters that the term
-    extends with them ("tax" for "taxat", the stem of "taxation")."""
-    if len(term) < MIN_TERM:
-        return False
-    if any(DERIVED.fullmatch(term[n:]) and corpus_df(term[:n]) for n in range(len(term) - 1, MIN_ROOT - 1, -1)):
-        return True
-    return longer is not None and any(DERIVED.fullmatch(t[len(term):]) for t in longer(term))
 
 
 def _shorter_form_written(term: str, corpus_df: Callable[[str], int], stem: float) -> bool:

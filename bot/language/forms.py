@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 # What a longer or shorter form of a word adds to a shared root: suffixes as stems show them
 # ("relat" + "ionship", "tax" + "at" from "taxation"), not another word ("flood" + "gat", from
@@ -21,6 +21,19 @@ from collections.abc import Iterable
 DERIVED = re.compile(r"(?:e|ed|es|er|or|al|at|ation|ion|ive|iv|ment|ship|ity|iti|ness|ing|ist|ism|li|ic|ul|s)+")
 MIN_ROOT = 3  # letters of the shortest shared root
 MIN_TERM = 4  # letters of the shortest term looked up
+
+
+def other_form_written(term: str, written: Callable[[str], object],
+                       longer: Callable[[str], Iterable[str]] | None = None) -> bool:
+    """True when the term's root is written with other derivational suffixes: a root of at
+    least `MIN_ROOT` letters that the term extends with them ("tax" for "taxat", the stem of
+    "taxation"; `written(root)` is true when it is written), or a longer term that adds them
+    ("relationship" for "relat"; `longer(term)` gives the written terms that start with it)."""
+    if len(term) < MIN_TERM:
+        return False
+    if any(written(term[:n]) and DERIVED.fullmatch(term[n:]) for n in range(len(term) - 1, MIN_ROOT - 1, -1)):
+        return True
+    return longer is not None and any(DERIVED.fullmatch(t[len(term):]) for t in longer(term))
 
 
 def form_aliases(wanted: Iterable[str], written: Iterable[str]) -> dict[str, str]:

@@ -21,9 +21,15 @@ from ..language.questions import split_clauses
 from ..language.terms import question_terms
 from .sentences import ScoredSentence, similar
 
-# "both articles", "the two reports", "between the ... report and the ... one", "sources like"
-_SEVERAL = re.compile(r"\b(both|two|three|several|multiple|articles|reports|stories|sources|publications|outlets|"
-                      r"between|compared? (?:to|with)|consistent|consistency|changed?|agree|differ)\b", re.I)
+# "both articles", "several reports", "sources like", "compared with the Fortune piece"
+_SEVERAL = re.compile(r"\b(both|several|multiple|articles|reports|stories|sources|publications|outlets|"
+                      r"compared? (?:to|with))\b", re.I)
+# "the two reports", "between the ... report and the ... one", "was the portrayal consistent": words
+# that also ask about the news itself ("Is the GP contract being changed?", "the relationship between
+# GPs and the Government", "Did LMCs agree to the deal?"), so they count only beside a word of reporting
+_COMPARING = re.compile(r"\b(two|three|between|consistent|consistency|changed?|agree|differ)\b", re.I)
+_REPORTING = re.compile(r"\b(report(?:s|ed|ing)?|articles?|coverage|covered|portray(?:al|s|ed)?|stor(?:y|ies)|"
+                        r"news|sources?|published|wrote|written|outlets?|journalists?)\b", re.I)
 
 
 @dataclass(frozen=True)
@@ -54,9 +60,12 @@ class CoverageConfig:
 
 def spans_several(question: str, named_outlets: Sequence[str], parts: Sequence[object]) -> bool:
     """True when the question turns on several articles: it has parts, names two or more
-    outlets, speaks of several reports ("both articles", "between … and …"), or names an
-    outlet and asks several things of its coverage ("…, has…, and is…, as reported by X")."""
+    outlets, speaks of several reports ("both articles", "between the … report and …", "was the
+    portrayal consistent"; "between" and "changed" alone ask about the news, not its reports), or
+    names an outlet and asks several things of its coverage ("…, has…, and is…, as reported by X")."""
     if len(parts) >= 2 or len(set(named_outlets)) >= 2 or _SEVERAL.search(question):
+        return True
+    if _COMPARING.search(question) and (named_outlets or _REPORTING.search(question)):
         return True
     return bool(named_outlets) and len(split_clauses(question, question_terms)) >= 2
 

@@ -31,6 +31,18 @@ def test_which_questions_span_several_articles():
     assert not spans_several("What did TechCrunch say about the FTX trial?", ["TechCrunch"], [])
 
 
+def test_change_and_between_span_several_only_when_asked_of_reports():
+    # words of comparison that ask about the news itself, not about several reports of it
+    assert not spans_several("Is the GP contract being changed?", [], [])
+    assert not spans_several("What did Streeting say about the relationship between GPs and the Government?", [], [])
+    assert not spans_several("Did the LMC conference agree to the deal?", [], [])
+    # the same words asked of the coverage
+    assert spans_several("Did the two reports agree on the size of the fund?", [], [])
+    assert spans_several("Was the portrayal of the deal consistent between the articles?", [], [])
+    assert spans_several("Has the reporting on the contract changed?", [], [])
+    assert spans_several("Did Sporting News's account of the game change?", ["Sporting News"], [])
+
+
 def test_one_quote_per_further_article_named_outlets_first():
     quotable = [_p("a", "TechCrunch", "x"), _p("a", "TechCrunch", "y"), _p("b", "Fortune", "z"),
                 _p("c", "Wired", "w"), _p("d", "TechCrunch", "v")]

@@ -97,7 +97,11 @@ class ExtractiveAnswerer:
                                            comments=asks_about_readers(question))
             chosen = more_of_each(ranked, quotable, in_question_order(chosen, quotable, evidence.named_outlets), cov)
         else:
-            chosen = by_part + [s for s in self.scorer.select(focused or scored, question)
+            # a headline may lead a short answer, but not follow a quote: its citation shows it
+            # (QA file: headlines never quoted 82 of 87, not after the first 83, as before)
+            ranked = focused or scored
+            ranked = ranked[:1] + [s for s in ranked[1:] if not is_headline(s, quotable)]
+            chosen = by_part + [s for s in self.scorer.select(ranked, question)
                                 if not any(s.text == c.text for c in by_part)]
             chosen = chosen[:max(self.scorer.config.max_sentences, len(by_part))]
         if not chosen:

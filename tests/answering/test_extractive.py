@@ -245,3 +245,13 @@ def test_a_question_whose_most_specific_word_only_a_reader_uses_is_refused_sayin
 
 def test_till_is_a_function_word_like_until():
     assert question_terms("open 8 till 6.30") == question_terms("open 8 until 6.30")
+
+
+def test_a_headline_does_not_follow_a_quote_that_says_it_already():
+    title = "Wes Streeting wants to reset relationship between GPs and the Government"
+    page = _p("w0", "reset", "The health secretary has said he wants to reset the relationship between GPs and the "
+                             "Government, in a letter sent to the profession today. Mr Streeting welcomed the 6% pay "
+                             "uplift for GPs.", title=title)
+    answer = _answer(ExtractiveAnswerer(), "What did Streeting say about the relationship with GPs?", [page])
+    assert answer.found and "letter sent to the profession" in answer.answer
+    assert title not in answer.answer  # the citation shows it

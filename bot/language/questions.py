@@ -22,7 +22,10 @@ _MONEY_NOUNS = ("money cost costs spend spending spent pay paid worth fee fees p
                 "charge invest investment fund funding funds grant cash").split()
 _QUANTITY_Q = re.compile(r"\b(how (much|many|big|large|long)|what (percentage|proportion|share|number|figure|amount|"
                          r"sum|rate|margin)|what was the vote|by what margin)\b", re.I)
-_WHEN_Q = re.compile(r"\b(when|what date|which date|what year|by when|deadline|closing date)\b", re.I)
+# "when" asks a date at the question's start or before a verb that asks ("…, and when does it start?");
+# "Which constituency was he MP for when he talked to Pulse?" only sets the time of what it asks
+_WHEN_Q = re.compile(r"^\s*when\b|\bwhen\s+(?:is|are|was|were|do|does|did|will|would|can|could|should|must|has|"
+                     r"have|had|might)\b|\b(what date|which date|what year|by when|deadline|closing date)\b", re.I)
 _OFTEN_Q = re.compile(r"\bhow (often|frequently)\b", re.I)
 
 _IN_TEXT = {

@@ -164,3 +164,12 @@ def test_synonyms_of_a_questions_terms_stand_for_them(tmp_path):
     aliases = lexicon.synonym_terms(question_terms("How many GPs have been hired?"))
     assert aliases == {t: question_terms("hired")[0] for t in question_terms("recruited")}
     assert lexicon.synonym_terms(question_terms("How many GPs left?")) == {}
+
+
+def test_when_asks_a_date_only_where_it_asks():
+    assert answer_type("When did GPs start collective action?") == "date"
+    assert answer_type("What is the new fee, and when does it start?") == "date"
+    assert answer_type("By when must practices switch?") == "date"
+    # a "when" clause only sets the time of what is asked
+    assert answer_type("Which constituency was Jonathan Ashworth MP for when he talked to Pulse?") is None
+    assert answer_type("What did readers say when the rate card was announced?") is None

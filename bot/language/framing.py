@@ -24,12 +24,15 @@ FRAMING_WORDS = frozenset("""
 published publish publishes publication subsequent subsequently later earlier previous previously prior
 preceding latter former
 """.split())
+# Words that ask for someone's statements rather than name what they are about ("What is the BMA's
+# position on the deal?" is answered by what the BMA said of the deal, not by "position in the queue").
+STANCE_WORDS = frozenset("position positions stance stances view views opinion opinions verdict".split())
 
 _DATE_SPAN = re.compile(
     rf"\b(?:on\s+|at\s+)?(?:{MONTH_PATTERN}\.?\s+\d{{1,2}}(?:st|nd|rd|th)?(?:,?\s+\d{{4}})?"
     rf"|\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?{MONTH_PATTERN}\.?(?:,?\s+\d{{4}})?"
     rf"|{MONTH_PATTERN}\s+\d{{4}}|\d{{4}}-\d{{2}}-\d{{2}}|\d{{1,2}}:\d{{2}}(?::\d{{2}})?)\b", re.I)
-_FRAMING = re.compile(r"\b(?:" + "|".join(sorted(FRAMING_WORDS, key=len, reverse=True)) + r")\b", re.I)
+_FRAMING = re.compile(r"\b(?:" + "|".join(sorted(FRAMING_WORDS | STANCE_WORDS, key=len, reverse=True)) + r")\b", re.I)
 
 
 @lru_cache(maxsize=4)

@@ -35,3 +35,10 @@ def test_a_question_of_nothing_but_framing_is_kept_whole():
 def test_blank_leaves_a_lower_case_lookalike():
     names = OutletNames(["The Age"])
     assert names.blank("In The Age, the age of steam") == "In  , the age of steam"
+
+
+def test_words_that_ask_for_a_stance_are_not_what_a_quote_is_chosen_for():
+    terms = set(question_terms(content_question("What is the BMA's position on the contract?")))
+    assert "posit" not in terms and {"bma", "contract"} <= terms
+    # nothing else asked: the question stays whole
+    assert content_question("What is your position?") == "What is your position?"

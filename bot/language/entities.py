@@ -36,9 +36,21 @@ _NOT_NAMES = frozenset(w.capitalize() for w in MONTH_NAMES + WEEKDAY_NAMES) | fr
     "Related Read More Also Image Credit Credits Sign Subscribe".split())
 
 
+# "Who is Dr Quennell?" asks what the coverage says of a person it names, not for another name;
+# "Who gets the money?", "Who is eligible?" ask for a group (practices, patients), not a person
+_WHO_IS_NAMED = re.compile(r"^\s*(?i:who(?:['’]s|\s+is|\s+was|\s+are|\s+were))\s+(?:(?i:dr|mr|mrs|ms|miss|prof|"
+                           r"professor|sir|dame|lord|lady)\.?\s+)?[A-Z][\w’'-]*(?:\s+[A-Z][\w’'-]*)*\s*\??\s*$")
+_WHO_BENEFITS = re.compile(r"^\s*who\s+(?:will\s+|would\s+|can\s+|could\s+|does\s+|do\s+)?(?:gets?|pays?|benefits?|"
+                           r"qualif(?:y|ies)|receives?|loses?|(?:is|are)\s+(?:eligible|entitled|affected|covered)|apply|"
+                           r"applies|has to|have to|must|needs? to)\b", re.I)
+
+
 def asked_kind(question: str) -> str | None:
-    """"person" for who-questions, "thing" for which-company/team/... questions, else None."""
+    """"person" for who-questions, "thing" for which-company/team/... questions, else None
+    (None for "Who is <a name>?" and for who-questions that ask for a group: "Who gets …?")."""
     if _PERSON_Q.search(question) and not re.match(r"\s*who (?:else|else's)\b", question, re.I):
+        if _WHO_BENEFITS.search(question) or _WHO_IS_NAMED.search(question):
+            return None
         return "person"
     if _THING_Q.search(question):
         return "thing"

@@ -69,3 +69,20 @@ def test_role_words_are_found_where_the_tokenizer_finds_them():
         want = [(a, b, t) for t, a, b in zip(*term_offsets(text)) if t in wanted]
         assert RoleWords(wanted).find(text) == want, words
     assert len(RoleWords(set(question_terms("secretary"))).find(text)) == 3
+
+
+def test_who_questions_that_do_not_ask_for_another_name():
+    # "Who is <a name>?" asks what the coverage says of that person
+    assert asked_kind("Who is Dr Quennell?") is None
+    assert asked_kind("who is Jonathan Ashworth") is None
+    # who-questions that ask for a group
+    assert asked_kind("Who gets the winter access fund money?") is None
+    assert asked_kind("Who is eligible for the fund?") is None
+    assert asked_kind("Who will pay the exit fee?") is None
+    # still a person
+    assert asked_kind("Who is the health secretary?") == "person"
+    assert asked_kind("Who is the individual that founded FTX?") == "person"
+    assert asked_kind("Who said the fund was too small?") == "person"
+    texts = [("The partners, Dr Alun Feaver and Dr Rosa Quennell, gave notice. LMC secretary Dr Graham Ostler "
+              "said it was a loss. Dr Graham Ostler added more.", 1.0)]
+    assert likely_answer("Who is Dr Quennell?", texts) is None

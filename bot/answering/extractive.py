@@ -11,7 +11,7 @@ from typing import Iterator, Sequence
 from vectorstore.passage import Passage
 
 from ..answer import Answer, Citation
-from ..language.dates import MentionedDate, near_date
+from ..language.dates import MentionedDate, asks_for_latest, near_date
 from ..language.entities import likely_answer
 from ..language.framing import content_question
 from ..language.lexicon import Lexicon, load_lexicon
@@ -106,8 +106,11 @@ class ExtractiveAnswerer:
             chosen = chosen[:max(self.scorer.config.max_sentences, len(by_part))]
         if not chosen:
             return Answer.not_found(question, passages=passages, answerer=self.name)
+        latest = asks_for_latest(question)
+        if latest:  # "What's the latest on X?": newest first, each quote dated (undated last)
+            chosen = sorted(chosen, key=lambda s: quotable[s.passage_index].published[:10] or "0", reverse=True)
         citations = Citations(quotable)
-        dated = {id(s) for s in (chosen if several else by_part)}
+        dated = {id(s) for s in (chosen if several or latest else by_part)}
         parts = [render_quote(self._with_follower(s, chosen), quotable[s.passage_index],
                               citations.number(s.passage_index), self.config.max_quote_chars,
                               dated=id(s) in dated)

@@ -242,6 +242,9 @@ def check_qa(item: dict, found: bool, answer_text: str, cited_titles: Sequence[s
     expected = [e.lower() for e in item.get("expect_any", [])]
     if expected and not any(e in answer_text.lower() for e in expected):
         return False, f"answer lacks any of {item.get('expect_any')}"
+    wrong = [e for e in item.get("expect_none", []) if e.lower() in answer_text.lower()]
+    if wrong:
+        return False, f"answer says {wrong[0]!r}"
     source = item.get("expect_source")
     if source and source not in cited_titles:
         return False, f"expected source not cited: {source!r}"
@@ -252,7 +255,7 @@ def check_qa(item: dict, found: bool, answer_text: str, cited_titles: Sequence[s
 
 
 def load_qa(path: Path) -> list[dict]:
-    """A QA file: one JSON object per line (question, answerable, expect_any, expect_source, kind)."""
+    """A QA file: one JSON object per line (question, answerable, expect_any, expect_none, expect_source, kind)."""
     items = []
     for lineno, line in enumerate(Path(path).read_text(encoding="utf-8").splitlines(), start=1):
         if line.strip():

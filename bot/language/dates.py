@@ -96,3 +96,16 @@ def parse_user_date(text: str | None) -> str | None:
     if not iso:
         raise ValueError(f"not a date: {text!r} (use YYYY-MM-DD)")
     return iso[:10]
+
+
+# "What's the latest on the contract?", "any recent news about PCNs", "What's new on ARRS?": the
+# newest coverage is asked for ("the latest funding round" names a thing, and asks nothing of dates)
+_LATEST = re.compile(r"^\s*(?:(?:what['’]?s|what is|what are|any|give me|show me|tell me|get me)\s+)?(?:the\s+)?"
+                     r"(?:(?:latest|newest|most recent|recent)\s+(?:on|about|regarding|with|news|updates?|coverage|"
+                     r"developments?|reports?|reporting|articles?|stories|story|word)\b|(?:latest|new)\s+(?:on|about|"
+                     r"with|in)\b)|\b(?:recently|lately)\s*\??\s*$", re.I)
+
+
+def asks_for_latest(question: str) -> bool:
+    """True when the question asks for the newest coverage of something ("What's the latest on X?")."""
+    return bool(_LATEST.search(question))

@@ -16,6 +16,8 @@ import re
 from functools import lru_cache
 
 from vectorstore.lexical.sentences import acronym_terms as _acronym_terms
+
+from .dates import asks_for_latest
 from vectorstore.lexical.tokenizer import STOPWORDS, TOKENIZER_ID, stem, terms, tokenize
 from vectorstore.lexical.tokenizer import term_offsets as _term_offsets
 
@@ -48,6 +50,9 @@ reader readers comment comments commenter commenters commented
 """.split())
 
 _QUESTION_STOP = STOPWORDS | QUESTION_WORDS
+# a question that asks for the newest coverage ("What's the latest on X?") is not about these words
+# (`asks_for_latest`); elsewhere they may be ("Dunzo's latest funding round")
+_RECENCY_STOP = _QUESTION_STOP | frozenset("latest newest recent recently lately new".split())
 
 
 # Words that place what a question asks before or after an event ("What were locums getting
@@ -70,7 +75,7 @@ def question_terms(text: str) -> list[str]:
 def _question_terms(text: str) -> tuple[str, ...]:
     """`question_terms`, remembered: one question's retrieval, gate and answerer ask for the
     terms of the same question, clauses, parts and names about sixty times."""
-    return tuple(tokenize(text, _QUESTION_STOP))
+    return tuple(tokenize(text, _RECENCY_STOP if asks_for_latest(text) else _QUESTION_STOP))
 
 
 def relation_terms(text: str) -> set[str]:

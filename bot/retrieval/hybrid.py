@@ -48,7 +48,7 @@ import numpy as np
 from vectorstore.passage import Passage
 from vectorstore.store import NewsStore
 
-from ..language.dates import find_dates, near_date
+from ..language.dates import asks_for_latest, filter_day_number, find_dates, near_date
 from ..language.entities import likely_answer
 from ..language.parts import descriptive_clauses, question_parts
 from ..language.questions import asks_about_readers, split_clauses
@@ -69,6 +69,8 @@ class RetrievalConfig:
     source_boost: float = 0.3  # added for a chunk from an outlet the question names
     date_boost: float = 0.1  # added for a chunk published near a date the question names
     date_window_days: int = 1  # "near" a date: within this many days
+    recency_boost: float = 0.2  # "What's the latest on X?": up to this much for the newest candidates (linear in
+    # their publication day between the pool's oldest and newest; undated: 0)
     dense: str = "auto"  # "auto" (short questions only), "always" or "never"
     dense_weight: float = 0.1  # weight of the min-max normalised cosine beside the lexical score
     dense_max_terms: int = 16  # "auto": questions with at most this many terms use the encoder
@@ -281,6 +283,7 @@ class HybridRetriever:
         dates = find_dates(query) if cfg.date_boost else []
         near = index.dates_near(dates, cfg.date_window_days, [c["i"] for c in cand.values() if c["i"] is not None]) \
             if dates else None
+        newness = self._newness(index, cand) if cfg.recency_boost and asks_for_latest(query) else {}
         for c in cand.values():
             i = c["i"]
             source = index.source_name(i) if i is not None else c["passage"].source
@@ -291,7 +294,7 @@ class HybridRetriever:
                 score += cfg.source_boost
             if near is not None and (near[i] if i is not None else _near(c["passage"], dates, cfg.date_window_days)):
                 score += cfg.date_boost
-            c["fused"] = score
+            c["fused"] = score + cfg.recency_boost * newness.get(id(c), 0.0)
         if cfg.sentence_weight > 0 and not (cfg.sentence_undated_only and (dates or find_dates(query))):
             self._add_sentence_evidence(index, query, clauses, cand)
         ordered = sorted(cand.items(), key=lambda kv: -kv[1]["fused"])
@@ -312,6 +315,23 @@ class HybridRetriever:
             p.scores["fused"] = p.score = float(c["fused"])
             out.append(p)
         return out
+
+    @staticmethod
+    def _newness(index: LexicalIndex, cand: dict) -> dict[int, float]:
+        """Each dated candidate's publication day scaled to [0, 1] between the pool's oldest
+        and newest (keyed by the candidate's id(); an undated one is left out)."""
+        days: dict[int, int] = {}
+        for c in cand.values():
+            if c["i"] is not None:
+                day = int(index.columns.day[c["i"]])
+            else:
+                day = filter_day_number(c["passage"].published[:10] or None) or 0
+            if day > 0:
+                days[id(c)] = day
+        if not days:
+            return {}
+        lo, hi = min(days.values()), max(days.values())
+        return {key: (day - lo) / (hi - lo) if hi > lo else 1.0 for key, day in days.items()}
 
     def _add_sentence_evidence(self, index: LexicalIndex, query: str, clauses: list[str],
                                cand: dict[int | str, dict[str, Any]]) -> None:

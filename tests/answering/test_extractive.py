@@ -255,3 +255,14 @@ def test_a_headline_does_not_follow_a_quote_that_says_it_already():
     answer = _answer(ExtractiveAnswerer(), "What did Streeting say about the relationship with GPs?", [page])
     assert answer.found and "letter sent to the profession" in answer.answer
     assert title not in answer.answer  # the citation shows it
+
+
+def test_the_latest_coverage_is_quoted_newest_first_and_dated():
+    old = Passage(chunk_id="c0", doc_id="old", title="Contract uplift agreed", source="GP Frontline",
+                  published="2025-02-27", text="The GP contract will rise by 4.7% in 2025/26, the Government said.")
+    new = Passage(chunk_id="c1", doc_id="new", title="LMCs reject contract", source="GP Frontline",
+                  published="2025-05-16", text="LMC representatives voted to reject the GP contract settlement.")
+    answer = _answer(ExtractiveAnswerer(), "What's the latest on the GP contract?", [old, new])
+    assert answer.found
+    assert answer.answer.index("16 May 2025") < answer.answer.index("27 Feb 2025")
+    assert answer.answer.index("reject") < answer.answer.index("4.7%")

@@ -61,3 +61,7 @@ def test_qa_judge():
     assert not check_qa(item, False, "", [], [])[0]
     assert check_qa({"question": "y", "answerable": False}, False, "", [])[0]
     assert not check_qa({"question": "y", "answerable": False}, True, "x", ["T"])[0]
+    led = {"question": "Who is Dr Quennell?", "expect_any": ["Rosa Quennell"], "expect_none": ["Graham Ostler"]}
+    assert check_qa(led, True, "The partners, Dr Alun Feaver and Dr Rosa Quennell, gave notice [1]", ["T"])[0]
+    assert check_qa(led, True, "Graham Ostler [1]. The partners, Dr Rosa Quennell, …", ["T"]) == \
+        (False, "answer says 'Graham Ostler'")

@@ -173,3 +173,18 @@ def test_when_asks_a_date_only_where_it_asks():
     # a "when" clause only sets the time of what is asked
     assert answer_type("Which constituency was Jonathan Ashworth MP for when he talked to Pulse?") is None
     assert answer_type("What did readers say when the rate card was announced?") is None
+
+
+def test_a_question_for_the_latest_coverage():
+    from bot.language.dates import asks_for_latest
+    from bot.language.terms import question_terms
+
+    for q in ("What's the latest on the GP contract?", "any recent news about PCNs", "What's new on ARRS?",
+              "Give me the latest on locum rates", "What has the BMA said recently?"):
+        assert asks_for_latest(q), q
+    # "latest" that describes a thing, not the coverage asked for
+    for q in ("What was Dunzo's latest funding round?", "Considering a New York Times article discussing the latest "
+              "developments in the financial district, which company…?", "What did the report say?"):
+        assert not asks_for_latest(q), q
+    assert question_terms("What's the latest on the GP contract?") == ["gp", "contract"]
+    assert "latest" in question_terms("What was Dunzo's latest funding round?")

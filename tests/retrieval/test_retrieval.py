@@ -153,6 +153,19 @@ def test_named_date_is_boosted(news_store):
             assert score == pytest.approx(before[cid][0] + extra)
 
 
+def test_a_question_for_the_latest_coverage_puts_the_newest_first(news_store):
+    retriever = HybridRetriever(news_store, dense="never")
+    # two reports on waiting lists: April (growing) and June (shrinking)
+    plain = retriever.search("What about hospital waiting lists?", k=2)
+    latest = retriever.search("What's the latest on hospital waiting lists?", k=2)
+    assert {p.published[:10] for p in plain} == {p.published[:10] for p in latest} == {"2024-04-10", "2024-06-20"}
+    assert plain[0].published[:10] == "2024-04-10" and latest[0].published[:10] == "2024-06-20"
+    # the boost is linear in the day between the pool's oldest and newest, and only for such questions
+    no_boost = HybridRetriever(news_store, dense="never", recency_boost=0.0)
+    assert [p.chunk_id for p in no_boost.search("What's the latest on hospital waiting lists?", k=2)] == \
+        [p.chunk_id for p in plain]
+
+
 def test_each_clause_gets_its_best_passage_among_the_named_outlets(news_store):
     retriever = HybridRetriever(news_store, dense="never")
     query = ("What is reported about hospital waiting lists for planned operations, and about the extended "

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from typing import Iterator
+from datetime import date
+from typing import Callable, Iterator
 
 from vectorstore.passage import Passage
 from vectorstore.store import NewsStore
@@ -17,10 +18,12 @@ from vectorstore.store import NewsStore
 from . import memory
 from .answer import Answer
 from .answering.base import Answerer, Evidence
+from .answering.digest import digest_answer
 from .answering.extractive import ExtractiveAnswerer
 from .answering.gate import Gate, Verdict
 from .language.lexicon import load_lexicon
 from .language.parts import question_parts
+from .language.periods import Period, asked_period
 from .language.questions import asks_about_readers
 from .retrieval.filters import SearchFilters
 from .retrieval.hybrid import HybridRetriever
@@ -49,6 +52,7 @@ class AnswerChain:
         # how much of each top article the gate reads for what it mentions: all of a 50-100-chunk live
         # blog cost a question at 100k chunks ~10 ms (MultiHop dev: the 767 answers the same with 24)
         self.related_chunks = related_chunks
+        self.today: Callable[[], date] = date.today  # what "today" and "this week" mean (tests set it)
 
     def retrieve(self, question: str, options: AskOptions | None = None) -> list[Passage]:
         """The passages the gate and the answerer see (follow-ups search with their context)."""
@@ -108,6 +112,10 @@ class AnswerChain:
         """Yield text pieces as an LLM writes them, then the final `Answer` (the extractive
         answerer and refusals yield just the Answer)."""
         options = options or AskOptions()
+        period = asked_period(question, self.today())
+        if period is not None:  # "What happened on 16 May 2025?", "What's new?": a listing, not a search
+            yield self._digest(question, period, options)
+            return
         passages, siblings, verdict, t0 = self._prepare(question, options)
         t1 = time.perf_counter()
         if not verdict.answerable:
@@ -127,6 +135,19 @@ class AnswerChain:
                           "total_ms": (t2 - t0) * 1000}
         memory.after_question()
         yield answer
+
+    def _digest(self, question: str, period: Period, options: AskOptions) -> Answer:
+        """The coverage published in the period a question asks about, newest first."""
+        t0 = time.perf_counter()
+        self.retriever.refresh_if_stale()
+        passages = self.retriever.published(period.first, period.last, k=max(options.k or self.top_k, 1),
+                                            filters=options.filters)
+        t1 = time.perf_counter()
+        answer = digest_answer(question, period, passages)
+        t2 = time.perf_counter()
+        answer.timings = {"retrieve_ms": (t1 - t0) * 1000, "answer_ms": (t2 - t1) * 1000, "total_ms": (t2 - t0) * 1000}
+        memory.after_question()
+        return answer
 
     def warm_up(self) -> None:
         """Load the model and build the lexical index now, not on the first question."""

@@ -35,6 +35,11 @@ _DATE_SPAN = re.compile(
 _FRAMING = re.compile(r"\b(?:" + "|".join(sorted(FRAMING_WORDS | STANCE_WORDS, key=len, reverse=True)) + r")\b", re.I)
 
 
+def without_dates(text: str) -> str:
+    """The text with the dates and times it writes blanked ("on October 7, 2023", "16 May")."""
+    return _DATE_SPAN.sub(" ", text)
+
+
 @lru_cache(maxsize=4)
 def _outlet_names(sources: tuple[str, ...]) -> OutletNames:
     return OutletNames(sources)

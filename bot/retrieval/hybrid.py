@@ -48,7 +48,7 @@ import numpy as np
 from vectorstore.passage import Passage
 from vectorstore.store import NewsStore
 
-from ..language.dates import asks_for_latest, filter_day_number, find_dates, near_date
+from ..language.dates import asks_for_latest, day_number, filter_day_number, find_dates, near_date
 from ..language.entities import likely_answer
 from ..language.parts import descriptive_clauses, question_parts
 from ..language.questions import asks_about_readers, split_clauses
@@ -154,6 +154,26 @@ class HybridRetriever:
         """The chunks of one document in order, every one or the first `limit` (from the lexical
         index: no store call)."""
         return self.index().document_passages(doc_id, limit)
+
+    def published(self, first: date | None, last: date | None, k: int = 10,
+                  filters: SearchFilters | None = None) -> list[Passage]:
+        """The opening chunk of each article published between two days (inclusive; None: open),
+        newest first, then readers' comments of that period (one per article they are on), at
+        most k: what "What happened on 16 May 2025?" or "What's new?" lists."""
+        index = self.index()
+        rows = index.document_leads(day_number(first) if first else None, day_number(last) if last else None,
+                                    filters, 3 * k)
+        out: list[Passage] = []
+        seen: set[str] = set()
+        for row in rows:
+            passage = index.passage(row)
+            if passage.article_id in seen:
+                continue
+            seen.add(passage.article_id)
+            out.append(passage)
+            if len(out) == k:
+                break
+        return out
 
     # --- search ------------------------------------------------------------------------------
     def search(self, query: str, k: int = 10, filters: SearchFilters | None = None, *,

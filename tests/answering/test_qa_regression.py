@@ -61,6 +61,28 @@ def test_answer_shape_and_comment_label(chain):
     assert comments and "A reader" in answer.answer and "commented" in answer.answer
 
 
+def test_what_was_published_when(chain):
+    from datetime import date
+
+    answer = chain.ask("What happened on 16 May 2025?")
+    assert answer.found and [c.title for c in answer.citations] == \
+        ["LMC conference votes to reject 4.7% contract deal and calls for indicative ballot"]
+    assert answer.answer.startswith("Coverage published on 16 May 2025: GP Frontline, 16 May 2025: “Representatives")
+    chain.today = lambda: date(2025, 5, 17)  # a Saturday: "this week" is 12-17 May
+    try:
+        week = chain.ask("Any news this week?")
+    finally:
+        chain.today = date.today
+    assert [c.published[:10] for c in week.citations] == ["2025-05-16"]
+    newest = chain.ask("What's new?", AskOptions(k=3))
+    assert [c.published[:10] for c in newest.citations] == sorted((c.published[:10] for c in newest.citations),
+                                                                   reverse=True)
+    assert len(newest.citations) == 3 and all(c.kind == "article" for c in newest.citations)
+    # with only a period asked, filters still apply
+    comments = chain.ask("What was published in January 2025?", AskOptions(filters=SearchFilters(kinds=("comment",))))
+    assert comments.found and all(c.kind == "comment" for c in comments.citations)
+
+
 def test_filters_reach_the_answer(chain):
     only_comments = chain.ask("staffing fund", AskOptions(filters=SearchFilters(kinds=("comment",))))
     assert all(p.kind == "comment" for p in only_comments.passages)

@@ -166,6 +166,34 @@ def test_a_question_for_the_latest_coverage_puts_the_newest_first(news_store):
         [p.chunk_id for p in plain]
 
 
+def test_the_coverage_of_a_period_newest_first_articles_before_comments(news_store):
+    from datetime import date
+
+    from bot.answering.digest import digest_answer
+    from bot.language.periods import Period
+
+    retriever = HybridRetriever(news_store, dense="never")
+    may = retriever.published(date(2024, 5, 1), date(2024, 5, 31))
+    assert [(p.title, p.chunk_index) for p in may] == [("Coastal town gets flood barrier funding", 0),
+                                                       ("River Wend flood defences: what the scheme means", 0)]
+    march = retriever.published(date(2024, 3, 1), date(2024, 3, 31))
+    assert [(p.title, p.kind) for p in march] == [("Council approves bypass for Northby", "article")]
+    # a comment is listed when its article is not: the 6 March comment on the 5 March story
+    assert [p.kind for p in retriever.published(date(2024, 3, 6), date(2024, 3, 6))] == ["comment"]
+    # every dated article, newest first; the undated library story never
+    everything = retriever.published(None, None, k=10)
+    assert [p.published[:10] for p in everything] == ["2024-06-20", "2024-05-02", "2024-05-01", "2024-04-10",
+                                                      "2024-03-05"]
+    assert retriever.published(None, None, k=10, filters=SearchFilters(sources=("Northshire Gazette",))) == \
+        [everything[0], everything[-1]]
+    answer = digest_answer("What happened in May 2024?", Period(date(2024, 5, 1), date(2024, 5, 31), "in May 2024"),
+                           may)
+    assert answer.found and answer.answer.startswith("Coverage published in May 2024: Coastal Post, 2 May 2024: ")
+    assert "[2]" in answer.answer and [c.n for c in answer.citations] == [1, 2]
+    nothing = digest_answer("Any news this week?", Period(date(2026, 11, 23), date(2026, 11, 27), "this week"), [])
+    assert not nothing.found and nothing.answer == "The coverage I have has nothing published this week."
+
+
 def test_each_clause_gets_its_best_passage_among_the_named_outlets(news_store):
     retriever = HybridRetriever(news_store, dense="never")
     query = ("What is reported about hospital waiting lists for planned operations, and about the extended "

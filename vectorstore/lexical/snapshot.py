@@ -321,6 +321,15 @@ class Snapshot:
             text, meta, stored = json.loads(raw)
         return text, meta, stored
 
+    @property
+    def doc_codes(self) -> np.ndarray:
+        """Each row's document, as a code (an index into `docs`)."""
+        return self._doc_codes
+
+    def first_rows(self, codes: np.ndarray) -> np.ndarray:
+        """The first row (first chunk) of each document code."""
+        return np.asarray(self._doc_rows)[np.asarray(self._doc_ptr)[codes]]
+
     def document_rows(self, doc_id: str) -> np.ndarray:
         """The rows of one document, in chunk order."""
         code = self._doc_lookup.get(doc_id)

@@ -48,7 +48,7 @@ import numpy as np
 from vectorstore.passage import Passage
 from vectorstore.store import NewsStore
 
-from ..language.dates import asks_for_latest, day_number, filter_day_number, find_dates, near_date
+from ..language.dates import asks_for_latest, find_dates, near_date
 from ..language.entities import likely_answer
 from ..language.parts import descriptive_clauses, question_parts
 from ..language.questions import asks_about_readers, split_clauses
@@ -58,6 +58,7 @@ from .filters import SearchFilters, chroma_where
 from .lexical import LexicalIndex, LiveLexicalIndex
 from .lexrank import rank_lexical
 from .multipart import merge_parts, search_parts
+from .recency import newness_of, published
 
 
 @dataclass(frozen=True)
@@ -157,23 +158,8 @@ class HybridRetriever:
 
     def published(self, first: date | None, last: date | None, k: int = 10,
                   filters: SearchFilters | None = None) -> list[Passage]:
-        """The opening chunk of each article published between two days (inclusive; None: open),
-        newest first, then readers' comments of that period (one per article they are on), at
-        most k: what "What happened on 16 May 2025?" or "What's new?" lists."""
-        index = self.index()
-        rows = index.document_leads(day_number(first) if first else None, day_number(last) if last else None,
-                                    filters, 3 * k)
-        out: list[Passage] = []
-        seen: set[str] = set()
-        for row in rows:
-            passage = index.passage(row)
-            if passage.article_id in seen:
-                continue
-            seen.add(passage.article_id)
-            out.append(passage)
-            if len(out) == k:
-                break
-        return out
+        """What "What happened on 16 May 2025?" or "What's new?" lists (`recency.published`)."""
+        return published(self.index(), first, last, k, filters)
 
     # --- search ------------------------------------------------------------------------------
     def search(self, query: str, k: int = 10, filters: SearchFilters | None = None, *,
@@ -303,7 +289,7 @@ class HybridRetriever:
         dates = find_dates(query) if cfg.date_boost else []
         near = index.dates_near(dates, cfg.date_window_days, [c["i"] for c in cand.values() if c["i"] is not None]) \
             if dates else None
-        newness = self._newness(index, cand) if cfg.recency_boost and asks_for_latest(query) else {}
+        newness = newness_of(index, cand) if cfg.recency_boost and asks_for_latest(query) else {}
         for c in cand.values():
             i = c["i"]
             source = index.source_name(i) if i is not None else c["passage"].source
@@ -335,23 +321,6 @@ class HybridRetriever:
             p.scores["fused"] = p.score = float(c["fused"])
             out.append(p)
         return out
-
-    @staticmethod
-    def _newness(index: LexicalIndex, cand: dict) -> dict[int, float]:
-        """Each dated candidate's publication day scaled to [0, 1] between the pool's oldest
-        and newest (keyed by the candidate's id(); an undated one is left out)."""
-        days: dict[int, int] = {}
-        for c in cand.values():
-            if c["i"] is not None:
-                day = int(index.columns.day[c["i"]])
-            else:
-                day = filter_day_number(c["passage"].published[:10] or None) or 0
-            if day > 0:
-                days[id(c)] = day
-        if not days:
-            return {}
-        lo, hi = min(days.values()), max(days.values())
-        return {key: (day - lo) / (hi - lo) if hi > lo else 1.0 for key, day in days.items()}
 
     def _add_sentence_evidence(self, index: LexicalIndex, query: str, clauses: list[str],
                                cand: dict[int | str, dict[str, Any]]) -> None:

@@ -246,28 +246,6 @@ class LexicalIndex:
         """Chunk `i`'s sentences and terms (`bot.language.analysis.analysed`), from the snapshot."""
         return analysed(self._record(int(i))[1])
 
-    def document_leads(self, first_day: int | None, last_day: int | None, filters: SearchFilters | None,
-                       limit: int) -> list[int]:
-        """The first chunk's row of each document published between two days (days since 1970,
-        inclusive; None: open) that the filters allow: articles before readers' comments, newest
-        first, at most `limit`. Undated documents are never listed."""
-        day = self.columns.day
-        mask = day > 0
-        if first_day is not None:
-            mask &= day >= first_day
-        if last_day is not None:
-            mask &= day <= last_day
-        allowed = self.filter_mask(filters)
-        if allowed is not None:
-            mask &= allowed
-        rows = np.flatnonzero(mask)
-        if not len(rows):
-            return []
-        leads = self.snapshot.first_rows(np.unique(self.snapshot.doc_codes[rows]))
-        comment = np.asarray([name != "article" for name in self.columns.kinds])[self.columns.kind[leads]]
-        order = np.lexsort((leads, -day[leads], comment))  # the last key sorts first
-        return [int(i) for i in leads[order[:limit]]]
-
     def document_passages(self, doc_id: str, limit: int | None = None) -> list[Passage]:
         """The chunks of one document in order, every one or the first `limit` (new Passage
         objects each time)."""

@@ -229,3 +229,4 @@ def test_stats_ingest_report_and_help():
     assert len(text) <= CONTENT_LIMIT
     help_embed = render_help(500, 5, 60)[0].embeds[0]
     assert "/ask" in help_embed.description and "500 characters" in help_embed.description
+    assert "What's new?" in help_embed.description and len(help_embed.description) <= 4096  # an embed's limit

@@ -261,6 +261,8 @@ and the numbered sources they come from.
 • `/ask question` — optionally `since` / `until` (YYYY-MM-DD) and `include_comments` (readers' comments; on by default)
 • or mention me with your question
 • reply to one of my answers to ask a follow-up about it
+• ask for a period's coverage: *What's new?*, *Any news this week?*, *What happened on 16 May 2025?*
+• or the newest on a subject: *What's the latest on the GP contract?*
 
 **More**
 • `/sources` — what coverage is indexed

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Iterator, Protocol, Sequence, runtime_checkable
+from typing import Iterator, Protocol, runtime_checkable
 
 from vectorstore.passage import Passage
 
@@ -46,8 +46,3 @@ class Answerer(Protocol):
         """Text pieces as they are written, then the final `Answer` (one item for answerers
         that do not write incrementally)."""
         ...
-
-
-def passages_text(passages: Sequence[Passage]) -> str:
-    """Headlines, outlets and texts of passages, lower-cased, for "is X mentioned" checks."""
-    return " ".join(f"{p.title} {p.source} {p.text}" for p in passages).lower()

@@ -20,7 +20,7 @@ from ..language.questions import asks_about_readers, question_names
 from ..language.terms import question_terms
 from .base import Evidence
 from .coverage import CoverageConfig, article_quotes, in_question_order, is_headline, more_of_each, spans_several
-from .gate import mentions
+from .gate import mentioning_text, mentions
 from .quotes import render_quote
 from .sentences import IdfFn, ScoredSentence, SentenceScorer, candidate_idf, similar
 
@@ -191,7 +191,7 @@ def off_focus_docs(question: str, passages: Sequence[Passage], lexicon: Lexicon 
         return set()
     texts: dict[str, list[str]] = {}
     for p in passages:
-        texts.setdefault(p.doc_id, []).append(f"{p.title} {p.source} {p.text}".lower())
+        texts.setdefault(p.doc_id, []).append(mentioning_text(p).lower())  # (a commenter's name too)
     joined = {doc: " ".join(parts) for doc, parts in texts.items()}
     if not any(all(mentions(text, n) for n in names) for text in joined.values()):
         return set()

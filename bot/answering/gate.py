@@ -159,7 +159,8 @@ class Gate:
         total = sum(weights.values()) or 1.0
         covered: set[str] = set()
         best_single = 0.0
-        top = [term_set(p.title) | analysed(p.text).terms for p in passages[:cfg.coverage_passages]]
+        top = [term_set(p.title) | analysed(p.text).terms | (term_set(p.author) if p.is_comment else frozenset())
+               for p in passages[:cfg.coverage_passages]]
         # a term none of them writes may be written in another form ("tax" for "taxation": `forms_written`)
         forms = forms_written(q_terms.difference(*top), frozenset().union(*top))
         for written in top:
@@ -180,7 +181,7 @@ class Gate:
     def missing_names(self, question: str, passages: Sequence[Passage]) -> list[str]:
         """Capitalised names in the question that no passage mentions: a question about
         Scotland is not answered by coverage of England."""
-        text = " ".join(f"{p.title}. {p.source}. {p.text}" for p in passages)
+        text = " ".join(mentioning_text(p) for p in passages)
         return [n for n in question_names(question, self.lexicon) if question_terms(n) and not name_written(text, n)]
 
 
@@ -217,6 +218,12 @@ def missing_role(question: str, passages: Sequence[Passage]) -> list[str]:
     return [] if any(phrase.search(f"{p.title}. {p.text}") for p in passages) else [f"the {role}"]
 
 
+def mentioning_text(p: Passage) -> str:
+    """What a passage mentions: its headline, outlet, author (a commenter's name: "What did neo 99
+    say?") and text."""
+    return f"{p.title}. {p.source}. {p.author}. {p.text}" if p.author else f"{p.title}. {p.source}. {p.text}"
+
+
 def mentions_acronym(passages: Sequence[Passage], acronym: str) -> bool:
     """True when a passage writes the acronym, or spells it out ("Quality and Outcomes Framework"),
     or its outlet's name holds it ("FOX" for a FOX News passage)."""
@@ -224,7 +231,7 @@ def mentions_acronym(passages: Sequence[Passage], acronym: str) -> bool:
     word = re.compile(rf"\b{re.escape(letters)}s?\b")
     stem = question_terms(letters)
     for p in passages:
-        text = f"{p.title}. {p.source}. {p.text}"
+        text = mentioning_text(p)
         if word.search(text) or (stem and stem[0] in acronym_terms(text)) or _spelled_out(text, letters):
             return True
     return False

@@ -99,8 +99,9 @@ class SentenceScorer:
         scored: list[ScoredSentence] = []
         seen_titles: set[str] = set()
         for index, passage in enumerate(everything):
-            if passage.is_comment:
-                kind_weight = cfg.readers_comment_weight if about_readers else cfg.comment_weight
+            if passage.is_comment:  # (a question naming the commenter is about readers: "What did neo 99 say?")
+                named = bool(passage.author) and term_set(passage.author) <= q_terms
+                kind_weight = cfg.readers_comment_weight if about_readers or named else cfg.comment_weight
             else:
                 kind_weight = cfg.readers_article_weight if about_readers else 1.0
             text = analysed(passage.text)
@@ -109,8 +110,9 @@ class SentenceScorer:
             units = [(s, keys, 1.0) for s, keys in zip(text.sentences, text.sentence_keys)]
             if boilerplate:
                 units = [u for u, h in zip(units, text.sentence_hashes) if h not in boilerplate]
-            if passage.is_comment:  # a reader's comment is quoted whole (trimmed later)
-                units = [(passage.text, text.terms | acronym_terms(passage.text), 1.0)]
+            if passage.is_comment:  # a reader's comment is quoted whole (trimmed later); its author's name
+                # counts as written ("What did neo 99 say?")
+                units = [(passage.text, text.terms | acronym_terms(passage.text) | term_set(passage.author), 1.0)]
             elif passage.title and passage.title not in seen_titles:
                 seen_titles.add(passage.title)  # the headline is reporting too
                 units.append((passage.title, title_terms | acronym_terms(passage.title), cfg.headline_weight))

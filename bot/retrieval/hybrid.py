@@ -52,7 +52,7 @@ from ..language.dates import asks_for_latest, find_dates, near_date
 from ..language.entities import likely_answer
 from ..language.parts import descriptive_clauses, question_parts
 from ..language.questions import asks_about_readers, split_clauses
-from ..language.terms import question_terms, terms
+from ..language.terms import question_terms, term_set, terms
 from .evidence import clause_weights, evidence_scores
 from .filters import SearchFilters, chroma_where
 from .lexical import LexicalIndex, LiveLexicalIndex
@@ -189,6 +189,10 @@ class HybridRetriever:
             found = merge_parts(found, [], k, lead=self.config.part_lead, slots=0, extra=picks)
         if about_readers is None:
             about_readers = asks_about_readers(query)
+        # "What did Dr Hedgerow say?": the named commenter's comments lead
+        by_named = [p for p in found if named_commenter(query, p)]
+        if by_named:
+            return (by_named + [p for p in found if not named_commenter(query, p)])[:k]
         if about_readers and (filters is None or filters.kinds is None):
             comments = self.ranked(query, k, replace(filters or SearchFilters(), kinds=("comment",)))
             found = readers_first(comments, found, k, self.config.readers_reporting)
@@ -334,6 +338,14 @@ class HybridRetriever:
         evidence = evidence_scores(index, [c["i"] for c in best], weights)
         for c in best:
             c["fused"] += cfg.sentence_weight * evidence.get(c["i"], 0.0)
+
+
+def named_commenter(query: str, passage: Passage) -> bool:
+    """True when the passage is a reader's comment whose author's whole name the question writes."""
+    if not (passage.is_comment and passage.author):
+        return False
+    name = term_set(passage.author)
+    return bool(name) and name <= term_set(query)
 
 
 def readers_first(comments: list[Passage], found: list[Passage], k: int, reporting: int) -> list[Passage]:

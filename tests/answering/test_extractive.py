@@ -266,3 +266,11 @@ def test_the_latest_coverage_is_quoted_newest_first_and_dated():
     assert answer.found
     assert answer.answer.index("16 May 2025") < answer.answer.index("27 Feb 2025")
     assert answer.answer.index("reject") < answer.answer.index("4.7%")
+
+
+def test_a_question_naming_a_commenter_quotes_their_comment():
+    comment = Passage(chunk_id="c0", doc_id="a#c1", parent_id="a", title=KETTLE, kind="comment",
+                      author="Dr Hedgerow", text="Credit where it is due, the unemployment problem exists.")
+    article = _p("k9", "kettle", "Dr Quennell said the practice had made a loss of £62,000.")
+    answer = _answer(ExtractiveAnswerer(), "What did Dr Hedgerow say?", [comment, article])
+    assert answer.found and answer.answer.startswith("A reader (Dr Hedgerow) commented: “Credit where")

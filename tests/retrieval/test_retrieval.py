@@ -307,3 +307,11 @@ def test_sentence_evidence_adds_to_the_fused_score(news_store):
     dated = query + " (reported on 2 May 2024)"
     assert {c: v[0] for c, v in _scores(weighted, dated).items()} == \
         pytest.approx({c: v[0] for c, v in _scores(plain, dated).items()})
+
+
+def test_a_question_naming_a_commenter_finds_their_comment_first(news_store):
+    from bot.retrieval.hybrid import named_commenter
+
+    found = HybridRetriever(news_store, dense="never").search("What did Pat say?", k=3)
+    assert found[0].kind == "comment" and found[0].author == "Pat"
+    assert named_commenter("What did Pat say?", found[0]) and not named_commenter("What did Sam say?", found[0])

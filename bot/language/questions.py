@@ -27,6 +27,9 @@ _QUANTITY_Q = re.compile(r"\b(how (much|many|big|large|long)|what (percentage|pr
 _WHEN_Q = re.compile(r"^\s*when\b|\bwhen\s+(?:is|are|was|were|do|does|did|will|would|can|could|should|must|has|"
                      r"have|had|might)\b|\b(what date|which date|what year|by when|deadline|closing date)\b", re.I)
 _OFTEN_Q = re.compile(r"\bhow (often|frequently)\b", re.I)
+# "How much was the pay rise?", "How big is the uplift?": a change is answered in money or a percentage
+_CHANGE_Q = re.compile(r"\bhow (much|big|large)\b.*\b(rise|rises|uplift|uplifts|increase|increases|raise|cut|cuts|"
+                       r"boost|fall|drop|reduction)\b", re.I)
 
 _IN_TEXT = {
     "date": re.compile(r"\b(" + MONTH_PATTERN + r"\b|\d{1,2}/\d{1,2}|(mon|tues|wednes|thurs|fri|satur|sun)day|"
@@ -35,6 +38,8 @@ _IN_TEXT = {
     "quantity": re.compile(r"\d|\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|"
                            r"hundred|thousand|million|billion|half|third|quarter|dozen)\b", re.I),
     "money": re.compile(r"[£$€]\s?\d|\b\d[\d,.]*\s?(m|bn|k|million|billion|pounds|pence|p)\b", re.I),
+    "amount": re.compile(r"[£$€]\s?\d|\b\d[\d,.]*\s?(m|bn|k|million|billion|pounds|pence|p)\b|\d\s?%|"
+                         r"\b\d[\d.]*\s?per ?cent\b", re.I),
     "frequency": re.compile(r"\b(every|each|per|annual|annually|monthly|weekly|daily|yearly|once|twice|times a|"
                             r"a (year|month|week|day))\b", re.I),
 }
@@ -54,12 +59,15 @@ _WHEN_CLAUSE = re.compile(r"^\s*when\b[^,?]*,\s*(?=(?:\w+\s+){0,2}?(?:what|how|w
 
 
 def answer_type(question: str, lexicon: Lexicon | None = None) -> str | None:
-    """What kind of answer the question wants: money, quantity, date, frequency, or None (a
+    """What kind of answer the question wants: money, an amount (money or a percentage: "How
+    much was the pay rise?"), quantity, date, frequency, or None (a
     leading "When …," clause only sets the time of the question that follows it)."""
     lexicon = lexicon or load_lexicon()
     question = _WHEN_CLAUSE.sub("", question)
     if _OFTEN_Q.search(question):
         return "frequency"
+    if _CHANGE_Q.search(question):
+        return "amount"
     if _money_question(lexicon.money_nouns).search(question):
         return "money"
     if _QUANTITY_Q.search(question):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bot.answering import Evidence, ExtractiveAnswerer, ExtractiveConfig, Gate
 from bot.answering.gate import gated_answer
-from bot.language.questions import answer_type, question_names
+from bot.language.questions import answer_type, has_answer_type, question_names
 from bot.language.terms import acronym_terms, question_terms, relation_terms, terms
 from vectorstore.passage import Passage
 
@@ -83,6 +83,10 @@ def test_money_questions():
     assert answer_type("How much money did the partners lose?") == "money"
     assert answer_type("How much longer will the consultation run?") == "quantity"
     assert answer_type("How many GPs were hired?") == "quantity"
+    # a change is answered in money or a percentage
+    assert answer_type("How much was the interim pay rise in April?") == "amount"
+    assert has_answer_type("on top of the interim 2% provided in April", "amount")
+    assert has_answer_type("£82m was added", "amount") and not has_answer_type("2% was added", "money")
 
 
 def test_names_in_the_question():

@@ -21,6 +21,7 @@ from .answering.base import Answerer, Evidence
 from .answering.digest import digest_answer
 from .answering.extractive import ExtractiveAnswerer
 from .answering.gate import Gate, Verdict
+from .language.followups import resolved_question
 from .language.lexicon import load_lexicon
 from .language.parts import question_parts
 from .language.periods import Period, asked_period
@@ -55,10 +56,13 @@ class AnswerChain:
         self.today: Callable[[], date] = date.today  # what "today" and "this week" mean (tests set it)
 
     def retrieve(self, question: str, options: AskOptions | None = None) -> list[Passage]:
-        """The passages the gate and the answerer see (follow-ups search with their context)."""
+        """The passages the gate and the answerer see (a follow-up that refers back searches with
+        the earlier question's subject: `resolved_question`)."""
         options = options or AskOptions()
         self.retriever.refresh_if_stale()
-        query = f"{options.context}\n{question}" if options.context else question
+        # a follow-up that refers back is searched with the earlier question's subject; a reply
+        # that asks about something new, on its own (the earlier answer's words would swamp it)
+        query = resolved_question(question, options.context)
         return self.retriever.search(query, k=max(options.k or self.top_k, 1), filters=options.filters,
                                      about_readers=asks_about_readers(question))
 
@@ -73,11 +77,14 @@ class AnswerChain:
         chunks = self.retriever.document_passages(lead.doc_id, self.sibling_chunks + len(passages))
         return [p for p in chunks if p.chunk_id not in have][:self.sibling_chunks]
 
-    def _prepare(self, question: str, options: AskOptions) -> tuple[list[Passage], list[Passage], Verdict, float]:
+    def _prepare(self, question: str, options: AskOptions,
+                 asked: str | None = None) -> tuple[list[Passage], list[Passage], Verdict, float]:
+        """Retrieval for `question` (with its context), then the gate's verdict on `asked`: the
+        question as the gate and the answerer read it (a follow-up with its subject)."""
         t0 = time.perf_counter()
         passages = self.retrieve(question, options)
         siblings = self.siblings(passages)
-        verdict = self.gate.check(question, passages, related=self.related(passages, siblings),
+        verdict = self.gate.check(asked or question, passages, related=self.related(passages, siblings),
                                   boilerplate=self.retriever.index().boilerplate)
         return passages, siblings, verdict, t0
 
@@ -116,20 +123,23 @@ class AnswerChain:
         if period is not None:  # "What happened on 16 May 2025?", "What's new?": a listing, not a search
             yield self._digest(question, period, options)
             return
-        passages, siblings, verdict, t0 = self._prepare(question, options)
+        # "When does it close?" after "How much is the winter access fund?": asked of the fund
+        asked = resolved_question(question, options.context)
+        passages, siblings, verdict, t0 = self._prepare(question, options, asked)
         t1 = time.perf_counter()
         if not verdict.answerable:
             answer = Answer.not_found(question, passages=passages, answerer=self.answerer.name, text=verdict.text)
         elif not incremental:
-            answer = self.answerer.answer(question, self._evidence(question, passages, siblings, options))
+            answer = self.answerer.answer(asked, self._evidence(asked, passages, siblings, options))
         else:
             answer = None
-            for item in self.answerer.stream(question, self._evidence(question, passages, siblings, options)):
+            for item in self.answerer.stream(asked, self._evidence(asked, passages, siblings, options)):
                 if isinstance(item, Answer):
                     answer = item
                 else:
                     yield item
             assert answer is not None
+        answer.question = question
         t2 = time.perf_counter()
         answer.timings = {"retrieve_ms": (t1 - t0) * 1000, "answer_ms": (t2 - t1) * 1000,
                           "total_ms": (t2 - t0) * 1000}

@@ -126,6 +126,8 @@ class SentenceScorer:
                     hit = hit | {aliases[t] for t in alias_terms & keys}
                 if not hit and not (loose and title_hit):
                     continue
+                if passage.is_comment and about_readers:  # a comment is about the story it is on
+                    hit = hit | title_hit
                 if not has_answer_type(sentence, wanted):
                     continue
                 in_title = title_hit - hit

@@ -15,6 +15,7 @@ from ..answer import Answer
 from ..chain import AnswerChain, AskOptions
 from ..errors import log_failure
 from ..language.dates import parse_user_date
+from ..language.followups import resolved_question, topic_of
 from ..retrieval.filters import KIND_CHOICES, SearchFilters
 from ..settings import Settings
 from .terminal import format_answer, format_passages, source_line
@@ -30,6 +31,7 @@ HELP = """Type a question, or a command:
   :kind article|comment|all   articles only, comments only, or both
   :source NAME     one outlet only; ':source' alone clears
   :settings        show the current filters
+  :new             a new topic: the next question is not taken as a follow-up
   :help            this text
   :quit            leave (Ctrl-D works too)"""
 
@@ -46,11 +48,12 @@ class ReplState:
     show_passages: bool = False
     last: Answer | None = None
     notes: list[str] = field(default_factory=list)
+    previous: str = ""  # the last question: a follow-up that refers back is asked of its subject
 
     def options(self) -> AskOptions:
-        """The filters as the chain takes them."""
+        """The filters as the chain takes them, and the previous question as a follow-up's context."""
         filters = SearchFilters(since=self.since, until=self.until, kinds=self.kinds, sources=self.sources)
-        return AskOptions(k=self.k, filters=filters)
+        return AskOptions(k=self.k, filters=filters, context=f"Q: {self.previous}" if self.previous else "")
 
     def describe(self) -> str:
         """The current settings, one line."""
@@ -98,6 +101,9 @@ def handle_command(line: str, state: ReplState) -> str | None:
         return f"source = {arg or 'all'}"
     if name == "settings":
         return state.describe()
+    if name == "new":
+        state.previous = ""
+        return "new topic: the next question is not a follow-up"
     return f"unknown command :{name} (try :help)"
 
 
@@ -105,7 +111,11 @@ def answer_line(chain: AnswerChain, question: str, state: ReplState, write: Call
     """Answer one question, streaming an LLM's text as it comes."""
     final: Answer | None = None
     streamed = False
-    for item in chain.stream(question, state.options()):
+    options = state.options()
+    asked = resolved_question(question, options.context)
+    if asked != question:
+        write(f"(a follow-up: asked as “{asked}”; :new starts a new topic)\n")
+    for item in chain.stream(question, options):
         if isinstance(item, Answer):
             final = item
         else:
@@ -114,6 +124,7 @@ def answer_line(chain: AnswerChain, question: str, state: ReplState, write: Call
     if final is None:
         return
     state.last = final
+    state.previous = topic_of(question, options.context)  # (a follow-up keeps the question it followed up)
     if streamed and final.note:  # the model failed half-way: the fallback answer replaces its text
         write("\n\n" + format_answer(final) + "\n")
     elif streamed:

@@ -83,6 +83,30 @@ def test_what_was_published_when(chain):
     assert comments.found and all(c.kind == "comment" for c in comments.citations)
 
 
+def test_follow_ups_are_asked_of_the_earlier_subject(chain):
+    first = chain.ask("How much is the winter access fund?")
+    context = f"Q: {first.question}\nA: {first.answer}"
+    when = chain.ask("When does it close?", AskOptions(context=context))
+    assert when.found and "7 November 2025" in when.answer and when.question == "When does it close?"
+    readers = chain.ask("What did readers say about it?", AskOptions(context=context))
+    assert readers.found and readers.citations[0].kind == "comment"
+    assert all("winter access fund" in c.title for c in readers.citations)
+    # a reply about something new is searched on its own, not with the earlier answer's words
+    other = chain.ask("What about the CQC changes?", AskOptions(context=context))
+    assert other.found and other.citations[0].title.startswith("CQC to replace routine visits")
+
+
+def test_repl_follow_ups_and_a_new_topic(chain):
+    from bot.frontends.repl import ReplState, run_lines
+
+    out = io.StringIO()
+    run_lines(chain, ["How much is the winter access fund?", "When does it close?", ":new", "When does it close?"],
+              ReplState(k=5), out)
+    text = out.getvalue()
+    assert text.count("(a follow-up: asked as “When does it close? winter access fund”") == 1
+    assert "7 November 2025" in text and "new topic" in text
+
+
 def test_filters_reach_the_answer(chain):
     only_comments = chain.ask("staffing fund", AskOptions(filters=SearchFilters(kinds=("comment",))))
     assert all(p.kind == "comment" for p in only_comments.passages)

@@ -145,6 +145,12 @@ async def test_reply_to_an_answer_is_a_follow_up_with_context(dpy):
     assert question == "And when does it open?"
     assert options.context == "Q: How much is the winter access fund?\nA: The winter access fund is £58m [1]."
     assert reply.embeds[0].title == "And when does it open?"
+    # a reply to that follow-up is still about the fund: its record keeps the question it followed up
+    data = factories.make_message_dict(channel, member, content="Who pays for it?")
+    data["message_reference"] = {"message_id": reply.id, "channel_id": channel.id, "guild_id": channel.guild.id}
+    backend.get_state().parse_message_create(data)
+    await dpytest.run_all_events()
+    assert ask.calls[2][1].context.startswith("Q: How much is the winter access fund?\nA: ")
 
 
 async def test_reply_to_an_answer_from_before_a_restart_uses_its_embed(dpy):

@@ -26,6 +26,7 @@ from vectorstore.store import StoreUnavailableError
 from ...answer import Answer
 from ...chain import AskOptions
 from ...errors import apology, log_failure, new_error_id
+from ...language.followups import topic_of
 from ...logs import RedactSecrets, secrets_of
 from ...settings import Settings
 from .commands import register_commands
@@ -124,7 +125,8 @@ class NewsdeskBot(discord.Client):
                         answer = await stream_answer(self.stream_fn, question, options, reply)
                     else:
                         answer = await asyncio.to_thread(self.ask, question, options)
-            await self._deliver(answer, send, reply)
+            # a follow-up's record keeps the question it followed up, for a reply to it in turn
+            await self._deliver(answer, send, reply, topic=topic_of(question, options.context))
         except GateBusy:
             await send(Payload(content=BUSY_TEXT), None)
         except StoreUnavailableError as exc:
@@ -144,11 +146,12 @@ class NewsdeskBot(discord.Client):
         else:
             await send(payload, None)
 
-    async def _deliver(self, answer: Answer, send: Send, reply: StreamedReply | None = None) -> None:
+    async def _deliver(self, answer: Answer, send: Send, reply: StreamedReply | None = None, *,
+                       topic: str = "") -> None:
         """Send the answer's messages (the first replaces a streamed one); the feedback buttons
-        go under the last one."""
+        go under the last one. `topic`: the question a follow-up followed up."""
         payloads = [self.redact_payload(p) for p in render_answer(answer)]
-        record = AnswerRecord.from_answer(answer)
+        record = AnswerRecord.from_answer(answer, topic)
         for i, payload in enumerate(payloads):
             last = i == len(payloads) - 1
             view = FeedbackView(self.record_vote) if last and self.feedback is not None else None

@@ -19,17 +19,18 @@ class AnswerRecord:
     question: str
     answer: str
     doc_ids: tuple[str, ...] = ()
+    topic: str = ""  # the question a reply is a follow-up of (a follow-up's: the one it followed up)
 
     @property
     def context(self) -> str:
         """The earlier question and answer, as `AskOptions.context`."""
-        return f"Q: {self.question}\nA: {self.answer}"
+        return f"Q: {self.topic or self.question}\nA: {self.answer}"
 
     @classmethod
-    def from_answer(cls, answer: Answer) -> "AnswerRecord":
-        """The record of a fresh answer."""
+    def from_answer(cls, answer: Answer, topic: str = "") -> "AnswerRecord":
+        """The record of a fresh answer (`topic`: the question a follow-up followed up)."""
         doc_ids = tuple(dict.fromkeys(c.doc_id for c in answer.citations if c.doc_id))
-        return cls(answer.question, answer.answer, doc_ids)
+        return cls(answer.question, answer.answer, doc_ids, topic)
 
     @classmethod
     def from_message(cls, message: discord.Message) -> "AnswerRecord":

@@ -108,4 +108,8 @@ _LATEST = re.compile(r"^\s*(?:(?:what['’]?s|what is|what are|any|give me|show 
 
 def asks_for_latest(question: str) -> bool:
     """True when the question asks for the newest coverage of something ("What's the latest on X?")."""
+    # (every sentence's terms pass through here: the words first, 1 µs, the pattern, 15 µs, only then)
+    lower = question.lower()
+    if "latest" not in lower and "lately" not in lower and "new" not in lower and "recent" not in lower:
+        return False
     return bool(_LATEST.search(question))

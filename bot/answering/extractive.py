@@ -117,7 +117,9 @@ class ExtractiveAnswerer:
                  for s in chosen]
         texts = [((p.title, p.text), 1.0 / (1.0 + 0.1 * i)) for i, p in enumerate(passages)]
         texts += [(p.text, SIBLING_NAME_WEIGHT) for p in extra[:SIBLING_NAME_CHUNKS]]  # the rest of the top article
-        lead = likely_answer(question, texts, exclude=evidence.outlets)
+        if asks_about_readers(question):  # "Who did readers suggest …?": what readers wrote, not the reporting
+            texts = [(p.text, 1.0 / (1.0 + 0.1 * i)) for i, p in enumerate(passages) if p.is_comment]
+        lead = likely_answer(question, texts, exclude=evidence.outlets) if texts else None
         if lead:  # only a name that the quoted passages, or the best few, write
             quoted_docs = {quotable[s.passage_index].doc_id for s in chosen}
             near = [s.passage_index for s in chosen] + [i for i, p in enumerate(quotable) if p.doc_id in quoted_docs]

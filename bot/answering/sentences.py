@@ -100,7 +100,8 @@ class SentenceScorer:
         seen_titles: set[str] = set()
         for index, passage in enumerate(everything):
             if passage.is_comment:  # (a question naming the commenter is about readers: "What did neo 99 say?")
-                named = bool(passage.author) and term_set(passage.author) <= q_terms
+                author = term_set(passage.author)
+                named = bool(author) and author <= q_terms
                 kind_weight = cfg.readers_comment_weight if about_readers or named else cfg.comment_weight
             else:
                 kind_weight = cfg.readers_article_weight if about_readers else 1.0

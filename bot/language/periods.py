@@ -100,9 +100,10 @@ def _relative(word: str, today: date) -> Period:
     monday = today - timedelta(days=today.weekday())
     if word == "this week":
         return Period(monday, today, "this week")
-    if word in ("last week", "past week"):
-        return Period(today - timedelta(days=7), today, "in the past week") if word == "past week" else \
-            Period(monday - timedelta(days=7), monday - timedelta(days=1), "last week")
+    if word == "past week":
+        return Period(today - timedelta(days=7), today, "in the past week")
+    if word == "last week":
+        return Period(monday - timedelta(days=7), monday - timedelta(days=1), "last week")
     first = today.replace(day=1)
     if word == "this month":
         return Period(first, today, "this month")

@@ -98,18 +98,19 @@ def parse_user_date(text: str | None) -> str | None:
     return iso[:10]
 
 
-# "What's the latest on the contract?", "any recent news about PCNs", "What's new on ARRS?": the
-# newest coverage is asked for ("the latest funding round" names a thing, and asks nothing of dates)
+# "What's the latest on the contract?", "any recent news about PCNs", "What's new on ARRS?", "How big
+# is the top-up now?": the newest coverage is asked for ("the latest funding round" names a thing, and asks nothing of dates)
 _LATEST = re.compile(r"^\s*(?:(?:what['’]?s|what is|what are|any|give me|show me|tell me|get me)\s+)?(?:the\s+)?"
                      r"(?:(?:latest|newest|most recent|recent)\s+(?:on|about|regarding|with|news|updates?|coverage|"
                      r"developments?|reports?|reporting|articles?|stories|story|word)\b|(?:latest|new)\s+(?:on|about|"
-                     r"with|in)\b)|\b(?:recently|lately)\s*\??\s*$", re.I)
+                     r"with|in)\b)|\b(?:recently|lately|now|currently|at the moment|these days)\s*\??\s*$|"
+                     r"^\s*(?:what['’]?s|what is|what are|how (?:big|much|many) is)\s+the current\b", re.I)
 
 
 def asks_for_latest(question: str) -> bool:
     """True when the question asks for the newest coverage of something ("What's the latest on X?")."""
     # (every sentence's terms pass through here: the words first, 1 µs, the pattern, 15 µs, only then)
     lower = question.lower()
-    if "latest" not in lower and "lately" not in lower and "new" not in lower and "recent" not in lower:
+    if not any(word in lower for word in ("latest", "lately", "new", "recent", "now", "current", "moment", "days")):
         return False
     return bool(_LATEST.search(question))

@@ -52,7 +52,7 @@ reader readers comment comments commenter commenters commented
 _QUESTION_STOP = STOPWORDS | QUESTION_WORDS
 # a question that asks for the newest coverage ("What's the latest on X?") is not about these words
 # (`asks_for_latest`); elsewhere they may be ("Dunzo's latest funding round")
-_RECENCY_STOP = _QUESTION_STOP | frozenset("latest newest recent recently lately new".split())
+_RECENCY_STOP = _QUESTION_STOP | frozenset("latest newest recent recently lately new current moment days".split())
 
 
 # Words that place what a question asks before or after an event ("What were locums getting

@@ -180,11 +180,13 @@ def test_a_question_for_the_latest_coverage():
     from bot.language.terms import question_terms
 
     for q in ("What's the latest on the GP contract?", "any recent news about PCNs", "What's new on ARRS?",
-              "Give me the latest on locum rates", "What has the BMA said recently?"):
+              "Give me the latest on locum rates", "What has the BMA said recently?",
+              "How big is the flex fund top-up now?", "What is the current locum rate cap?"):
         assert asks_for_latest(q), q
     # "latest" that describes a thing, not the coverage asked for
     for q in ("What was Dunzo's latest funding round?", "Considering a New York Times article discussing the latest "
-              "developments in the financial district, which company…?", "What did the report say?"):
+              "developments in the financial district, which company…?", "What did the report say?",
+              "Is the fund open now that winter has started?"):
         assert not asks_for_latest(q), q
     assert question_terms("What's the latest on the GP contract?") == ["gp", "contract"]
     assert "latest" in question_terms("What was Dunzo's latest funding round?")

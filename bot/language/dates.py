@@ -100,17 +100,20 @@ def parse_user_date(text: str | None) -> str | None:
 
 # "What's the latest on the contract?", "any recent news about PCNs", "What's new on ARRS?", "How big
 # is the top-up now?": the newest coverage is asked for ("the latest funding round" names a thing, and asks nothing of dates)
-_LATEST = re.compile(r"^\s*(?:(?:what['’]?s|what is|what are|any|give me|show me|tell me|get me)\s+)?(?:the\s+)?"
+_LATEST = re.compile(r"\s*(?:(?:what['’]?s|what is|what are|any|give me|show me|tell me|get me)\s+)?(?:the\s+)?"
                      r"(?:(?:latest|newest|most recent|recent)\s+(?:on|about|regarding|with|news|updates?|coverage|"
                      r"developments?|reports?|reporting|articles?|stories|story|word)\b|(?:latest|new)\s+(?:on|about|"
-                     r"with|in)\b)|\b(?:recently|lately|now|currently|at the moment|these days)\s*\??\s*$|"
-                     r"^\s*(?:what['’]?s|what is|what are|how (?:big|much|many) is)\s+the current\b", re.I)
+                     r"with|in)\b)|\s*(?:what['’]?s|what is|what are|how (?:big|much|many) is)\s+the current\b", re.I)
+_LATEST_END = ("recently", "lately", "now", "currently", "at the moment", "these days")
+_LATEST_END_WORD = re.compile(r"\b(?:recently|lately|now|currently|at the moment|these days)$")
 
 
 def asks_for_latest(question: str) -> bool:
-    """True when the question asks for the newest coverage of something ("What's the latest on X?")."""
-    # (every sentence's terms pass through here: the words first, 1 µs, the pattern, 15 µs, only then)
-    lower = question.lower()
-    if not any(word in lower for word in ("latest", "lately", "new", "recent", "now", "current", "moment", "days")):
-        return False
-    return bool(_LATEST.search(question))
+    """True when the question asks for the newest coverage of something ("What's the latest on X?",
+    "How big is the top-up now?")."""
+    # every sentence's terms pass through here: a pattern anchored at the start (`match`) and a
+    # look at the last words, never a scan of the whole text (a scan cost 15 µs a sentence)
+    tail = question[-24:].rstrip(" ?!.").lower()
+    if tail.endswith(_LATEST_END) and _LATEST_END_WORD.search(tail):
+        return True
+    return bool(_LATEST.match(question))

@@ -17,6 +17,7 @@ from vectorstore.passage import Passage
 
 from ..language.lexicon import Lexicon, load_lexicon
 from ..language.analysis import analysed
+from ..language.dates import find_dates
 from ..language.questions import answer_type, asks_about_readers, carries_on, has_answer_type
 from ..language.terms import acronym_terms, question_terms, relation_terms, term_set
 
@@ -39,6 +40,8 @@ class SentenceConfig:
     headline_term_credit: float = 0.5  # a question term only the headline holds counts this much
     passage_term_credit: float = 0.3  # a question term only the rest of the passage holds counts this much
     lede_bonus: float = 1.1  # the first sentence of an article usually carries the news
+    # a when-question's answer names a day ("until 7 November 2025"), not just a month ("in January")
+    full_date_bonus: float = 1.5
     fragment_chars: int = 25  # sentences shorter than this ...
     fragment_weight: float = 0.5  # ... weigh this much
     sibling_prior: float = 0.75  # the rest of an article counts as this share of its retrieved chunk
@@ -141,6 +144,8 @@ class SentenceScorer:
                     score *= cfg.lede_bonus
                 if len(sentence) < cfg.fragment_chars:
                     score *= cfg.fragment_weight
+                if wanted == "date" and find_dates(sentence):
+                    score *= cfg.full_date_bonus
                 follower = ""
                 if not passage.is_comment and position + 1 < len(units) and units[position + 1][2] == 1.0:
                     follower = units[position + 1][0] if carries_on(units[position + 1][0]) else ""

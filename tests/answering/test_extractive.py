@@ -278,3 +278,11 @@ def test_a_question_naming_a_commenter_quotes_their_comment():
     article = _p("k9", "kettle", "Dr Quennell said the practice had made a loss of £62,000.")
     answer = _answer(ExtractiveAnswerer(), "What did Dr Hedgerow say?", [comment, article])
     assert answer.found and answer.answer.startswith("A reader (Dr Hedgerow) commented: “Credit where")
+
+
+def test_a_when_question_prefers_the_sentence_that_names_a_day():
+    title = "£58m winter access fund opens"
+    page = _p("w1", "winter", "'But last winter we lost a quarter of our clinical sessions to staff sickness in January. "
+                              "Practices have until 7 November 2025 to opt in.", title=title)
+    answer = _answer(ExtractiveAnswerer(), "When does the winter access fund close?", [page])
+    assert answer.found and answer.answer.startswith("Practices have until 7 November 2025 to opt in.")

@@ -19,9 +19,9 @@ Thresholds were calibrated on MultiHop-RAG's null questions and the project's QA
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Callable, Iterable, Mapping, Sequence
 
 from vectorstore.passage import Passage
 
@@ -80,7 +80,7 @@ class Verdict:
     text: str = ""  # the refusal shown to users
 
     @classmethod
-    def refuse(cls, reason: str, text: str = NOT_FOUND_TEXT) -> "Verdict":
+    def refuse(cls, reason: str, text: str = NOT_FOUND_TEXT) -> Verdict:
         """A refusal."""
         return cls(False, reason, text)
 
@@ -204,7 +204,7 @@ def comment_only_word(question: str, passages: Sequence[Passage], idf: IdfFn) ->
 
 # "Who is the health secretary?": a bare question about who holds a role, nothing else to go on
 _BARE_ROLE_Q = re.compile(r"^\s*who(?:['’]s|\s+is|\s+was|\s+are|\s+were)\s+(?:the\s+|an?\s+|our\s+)?"
-                          r"([a-z][a-z-]*(?:\s+[a-z][a-z-]*){1,3})\s*\??\s*$", re.I)
+                          r"([a-z][a-z-]*(?:\s+[a-z][a-z-]*){1,3})\s*\??\s*$", re.IGNORECASE)
 
 
 def missing_role(question: str, passages: Sequence[Passage]) -> list[str]:
@@ -214,7 +214,7 @@ def missing_role(question: str, passages: Sequence[Passage]) -> list[str]:
     if not m:
         return []
     role = m.group(1).strip()
-    phrase = re.compile(r"\b" + r"\W+".join(map(re.escape, role.split())), re.I)
+    phrase = re.compile(r"\b" + r"\W+".join(map(re.escape, role.split())), re.IGNORECASE)
     return [] if any(phrase.search(f"{p.title}. {p.text}") for p in passages) else [f"the {role}"]
 
 
@@ -251,23 +251,28 @@ def _initials(text: str) -> str:
     return "".join(w[0] for w in re.split(r"[\s\-–—/]+", text.lower()) if w and w[0].isalnum())
 
 
-_HONORIFICS = frozenset("Dr Mr Mrs Ms Miss Prof Professor Sir Dame Lord Lady Cllr Rev Judge".split())
+_HONORIFICS = frozenset(["Dr", "Mr", "Mrs", "Ms", "Miss", "Prof", "Professor", "Sir", "Dame", "Lord", "Lady", "Cllr", "Rev", "Judge"])
+# first words of place names that change the place: neither "South" nor "Calderford" is South Calderford
+_QUALIFIERS = frozenset(["north", "south", "east", "west", "northern", "southern", "eastern", "western", "central", "mid", "new", "upper", "lower", "greater"])
 
 
 def name_written(text: str, name: str) -> bool:
     """True when a text writes a name: the whole name; or, for a longer name, its last word
     not right after another name ("Dr Pritchard" counts for Amanda Pritchard, "Owain
     Pritchard" does not; "North Calderford" does not count for South Calderford), or its
-    first word not right before another ("Chelsea said" counts for Chelsea Football Club)."""
+    first word not right before another ("Chelsea said" counts for Chelsea Football Club). A
+    name that starts with a word such as "South" or "New" (`_QUALIFIERS`) counts only whole."""
     words = [w for w in name.split() if w not in _HONORIFICS]
     if not words:
         return True
     if len(words) == 1:
         word = words[0]
-        return bool(re.search(rf"\b{re.escape(word)}", text, re.I)) or any(
-            re.search(rf"\b{re.escape(s)}", text, re.I) for s in question_terms(word))
-    if re.search(r"\b" + r"\W+".join(map(re.escape, words)) + r"\b", text, re.I):
+        return bool(re.search(rf"\b{re.escape(word)}", text, re.IGNORECASE)) or any(
+            re.search(rf"\b{re.escape(s)}", text, re.IGNORECASE) for s in question_terms(word))
+    if re.search(r"\b" + r"\W+".join(map(re.escape, words)) + r"\b", text, re.IGNORECASE):
         return True
+    if words[0].lower() in _QUALIFIERS:
+        return False  # "York" is not New York, nor "South" South Calderford
     for m in re.finditer(rf"\b{re.escape(words[-1])}\b", text):
         before = re.search(r"([A-Z][\w’'.-]*)[ \t]+$", _before(text, m.start()))
         if before is None or _not_a_rival(before.group(1), words[-2]):

@@ -39,7 +39,7 @@ same predicate as a mask over the lexical index.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import date
 from typing import Any
 
@@ -53,63 +53,14 @@ from ..language.entities import likely_answer
 from ..language.parts import descriptive_clauses, question_parts
 from ..language.questions import asks_about_readers, split_clauses
 from ..language.terms import question_terms, term_set, terms
+from .config import RetrievalConfig
 from .evidence import clause_weights, evidence_scores
 from .filters import SearchFilters, chroma_where
 from .lexical import LexicalIndex, LiveLexicalIndex
 from .lexrank import rank_lexical
 from .multipart import merge_parts, search_parts
 from .recency import newness_of, published
-
-
-@dataclass(frozen=True)
-class RetrievalConfig:
-    """Tunable numbers of hybrid retrieval (tuned on MultiHop-RAG dev, 256-token chunks)."""
-
-    candidates: int = 50  # pool size of each side (lexical, dense) before fusion
-    clause_weight: float = 2.0  # weight of a chunk's best clause score beside its whole-question score
-    source_boost: float = 0.3  # added for a chunk from an outlet the question names
-    date_boost: float = 0.1  # added for a chunk published near a date the question names
-    date_window_days: int = 1  # "near" a date: within this many days
-    recency_boost: float = 0.2  # "What's the latest on X?": up to this much for the newest candidates (linear in
-    # their publication day between the pool's oldest and newest; undated: 0)
-    dense: str = "auto"  # "auto" (short questions only), "always" or "never"
-    dense_weight: float = 0.1  # weight of the min-max normalised cosine beside the lexical score
-    dense_max_terms: int = 16  # "auto": questions with at most this many terms use the encoder
-    per_doc_cap: int = 3  # most chunks of one document in the top k (at least k // 2)
-    comment_weight: float = 0.7  # readers' comments weigh this much unless the question is about readers
-    readers_reporting: int = 3  # a question about readers: reporting passages kept in the top k after the comments
-    part_slots: int = 2  # multi-part questions: rounds of each part's best passages after the lead (0 = off)
-    part_lead: int = 2  # ... placed after this many of the whole question's best
-    answer_feedback: bool = True  # who/which questions: search again with the name the first results support
-    part_window_days: int = 1  # a part's date filter: within this many days
-    part_candidates: int = 10  # a part's pool (it gives part_slots passages): MultiHop dev figures the same with
-    # 10, 20 or 50; at 100k chunks 10 saves ~0.9 ms a question of fusing candidates no part slot takes
-    part_dense: bool = False  # parts are searched lexically: a filtered dense query per part cost ~40 ms for
-    # complete@10 0.4535 vs 0.4505 on dev (measured 2026-11-26)
-    sentence_weight: float = 0.4  # weight of a chunk's best-sentence match (0..1, see evidence.py); 0 = off:
-    # MultiHop dev MRR 0.739 -> 0.769, MAP 0.404 -> 0.419, complete@4 0.278 -> 0.312 (weights 0.3 / 0.5:
-    # MRR 0.763 / 0.765, complete@10 0.479 / 0.484)
-    sentence_pool: int = 10  # ... scored for this many of the best candidates (20: MRR 0.769, complete@10
-    # 0.483, Hits@10 0.970; 10: 0.769, 0.487, 0.972, with half the sentences to read; 50: slower still)
-    sentence_undated_only: bool = True  # ... not for a question (or part) that names a date: temporal questions
-    # ask how dated reports changed, in other words than their sentences' (temporal Hits@4 0.886 -> 0.823 with,
-    # 0.869 without; all types Hits@4 0.910 -> 0.922)
-    clause_slots: int = 2  # questions naming outlets and no date: each descriptive clause's best passages
-    # (BM25 of the clause over the named outlets' chunks; one lexical ranking per clause, no dense query)
-    # that take the last places of the top k when missing; 0 = off. MultiHop dev (2026-11-26): complete@10
-    # 0.487 -> 0.505 (inference 0.290 -> 0.331, comparison 0.708 -> 0.716, temporal 0.440), Hits@10 0.972 ->
-    # 0.978, MAP 0.420 -> 0.421, answer_quotes_fact 0.805 -> 0.815; 1 slot: 0.498, 3: 0.486 (they push the
-    # whole question's own finds out); scored as full rankings with sentence evidence: 0.504, ~3x the time;
-    # for dated questions too: temporal 0.440 -> 0.434; for questions naming no outlet (whole corpus): no
-    # change but null questions refused 87.8% -> 86.7%. Cost: 1.9 lexical rankings a question on average (2.9 for
-    # the 65% that get picks); +0.64 ms a question on the 7.5k-chunk dev store, +1.45 ms (search p50 +0.9 ms) on
-    # the 100k-chunk snapshot, lexical side only
-    k1: float = 1.2  # BM25 term-frequency saturation
-    b: float = 0.75  # BM25 length normalisation
-
-    def __post_init__(self) -> None:
-        if self.dense not in ("auto", "always", "never"):
-            raise ValueError("dense must be 'auto', 'always' or 'never'")
+from .rerank import CandidatePool, Reranker
 
 
 class HybridRetriever:
@@ -119,6 +70,7 @@ class HybridRetriever:
                  refresh_interval: float = 1.0, **overrides: Any) -> None:
         self.store = store
         self.config = replace(config or RetrievalConfig(), **overrides)
+        self._reranker: Reranker | None = None
         self.lexical = LiveLexicalIndex(store, k1=self.config.k1, b=self.config.b, refresh_interval=refresh_interval)
 
     # --- the index ---------------------------------------------------------------------------
@@ -162,6 +114,12 @@ class HybridRetriever:
         return published(self.index(), first, last, k, filters)
 
     # --- search ------------------------------------------------------------------------------
+    def reranker(self) -> Reranker:
+        """The learned re-ranker (`rerank.py`), loaded on first use."""
+        if self._reranker is None:
+            self._reranker = Reranker.default()
+        return self._reranker
+
     def search(self, query: str, k: int = 10, filters: SearchFilters | None = None, *,
                about_readers: bool | None = None) -> list[Passage]:
         """Top-k passages, readers' comments first for questions about readers (`about_readers`;
@@ -171,32 +129,56 @@ class HybridRetriever:
         "fused" (rank 1-based; a missing key = not in that list): scores["dense"] is the
         cosine similarity, scores["lexical"] the BM25 score of the whole question.
         """
-        found = self.ranked(query, k, filters)
-        name = self.answer_feedback(query, found) if self.config.answer_feedback else None
-        if name:
-            found = self.ranked(f"{query} {name}", k, filters)
-        picks = self.clause_picks(query, name, filters) if self.config.clause_slots > 0 else []
-        parts = question_parts(query, self.index().outlets) if self.config.part_slots > 0 else []
-        if parts and name:
-            parts = [replace(p, text=f"{p.text} {name}") for p in parts]
-        if parts:
-            found = search_parts(lambda q, n, f: self.ranked(q, n, f, dense=self.config.part_dense,
-                                                             candidates=self.config.part_candidates), parts, found,
-                                 k, filters,
-                                 lead=self.config.part_lead, slots=self.config.part_slots,
-                                 window_days=self.config.part_window_days, extra=picks)
-        elif picks:
-            found = merge_parts(found, [], k, lead=self.config.part_lead, slots=0, extra=picks)
+        pool = self.candidate_pool(query, k, filters)
+        found = self.reranker().rerank(self.index(), pool, k) if pool.several else pool.merged
         if about_readers is None:
             about_readers = asks_about_readers(query)
         # "What did Dr Hedgerow say?": the named commenter's comments lead
-        by_named = [p for p in found if named_commenter(query, p)]
+        # (from the merged list too: the re-ranker never saw a comment in training)
+        by_named = list({p.chunk_id: p for p in found + pool.merged if named_commenter(query, p)}.values())
         if by_named:
-            return (by_named + [p for p in found if not named_commenter(query, p)])[:k]
+            named_ids = {p.chunk_id for p in by_named}
+            return (by_named + [p for p in found if p.chunk_id not in named_ids])[:k]
         if about_readers and (filters is None or filters.kinds is None):
             comments = self.ranked(query, k, replace(filters or SearchFilters(), kinds=("comment",)))
             found = readers_first(comments, found, k, self.config.readers_reporting)
         return found[:k]
+
+    def candidate_pool(self, query: str, k: int = 10, filters: SearchFilters | None = None) -> CandidatePool:
+        """The rankings a search merges, and their merge by the fixed rules (`CandidatePool.merged`,
+        the top k): the whole question's (searched again with the answer feedback's name, for a
+        who/which question), each part's (`multipart`) and each descriptive clause's picks. A
+        question with parts or picks (one that names outlets or dates) is `several`: its
+        rankings are longer, for the re-ranker."""
+        cfg = self.config
+        parts = question_parts(query, self.index().outlets) if cfg.part_slots > 0 else []
+        several = cfg.rerank and bool(parts or (cfg.clause_slots > 0 and self.pick_clauses(query)))
+        pool_size = max(k, cfg.rerank_pool) if several else k
+        found = self.ranked(query, k, filters, pool=pool_size)
+        name = self.answer_feedback(query, found[:k]) if cfg.answer_feedback and found else None
+        searched = f"{query} {name}" if name else query
+        if name:
+            found = self.ranked(searched, k, filters, pool=pool_size)
+        picks = self.clause_picks(query, name, filters) if cfg.clause_slots > 0 else []
+        if parts and name:
+            parts = [replace(p, text=f"{p.text} {name}") for p in parts]
+        per_part = search_parts(lambda q, n, f: self.ranked(q, n, f, dense=cfg.part_dense, candidates=cfg.part_candidates),
+                                parts, filters, max(cfg.part_slots, cfg.part_candidates if several else 0),
+                                window_days=cfg.part_window_days) if parts else []
+        main = list(found)
+        if per_part or picks:
+            merged = merge_parts(found, per_part, k, lead=cfg.part_lead, slots=cfg.part_slots, extra=picks)
+        else:
+            merged = found[:k]
+        return CandidatePool(query, searched, merged, main, per_part, picks, name, several)
+
+    def pick_clauses(self, query: str) -> list[str]:
+        """The descriptive clauses `clause_picks` searches: none unless the question names an
+        outlet and no date."""
+        index = self.index()
+        if not index.outlets.mentioned_in(query) or find_dates(query):
+            return []
+        return descriptive_clauses(query, index.outlets)
 
     def clause_picks(self, query: str, name: str | None = None, filters: SearchFilters | None = None,
                      ) -> list[list[Passage]]:
@@ -207,9 +189,7 @@ class HybridRetriever:
         over cached term scores, no dense query, no sentence evidence (measured: no better)."""
         index = self.index()
         named = tuple(dict.fromkeys(index.outlets.mentioned_in(query)))
-        if not named or find_dates(query):
-            return []
-        clauses = descriptive_clauses(query, index.outlets)
+        clauses = self.pick_clauses(query)
         if not clauses:
             return []
         scope = filters or SearchFilters()
@@ -240,9 +220,10 @@ class HybridRetriever:
         return name if name and name.split()[-1] in found[0].text else None
 
     def ranked(self, query: str, k: int = 10, filters: SearchFilters | None = None, *,
-               dense: bool | None = None, candidates: int | None = None) -> list[Passage]:
+               dense: bool | None = None, candidates: int | None = None, pool: int | None = None) -> list[Passage]:
         """Top-k passages by fused score (no readers-first reordering); `dense` overrides the
-        configured mode (False: lexical only), `candidates` the pool size."""
+        configured mode (False: lexical only), `candidates` the pool size; with `pool` > k, the
+        next passages by score follow the top k, up to `pool` in all."""
         cfg = self.config
         index = self.index()
         if k <= 0 or not query.strip():
@@ -312,7 +293,7 @@ class HybridRetriever:
 
         # 4. passages with ranks and scores
         out: list[Passage] = []
-        for rank, (_, c) in enumerate(ordered[:k], start=1):
+        for rank, (_, c) in enumerate(ordered[:max(k, pool or 0)], start=1):
             p = c.get("passage") or index.passage(c["i"])
             p.ranks, p.scores = {}, {}
             if "dense_rank" in c:

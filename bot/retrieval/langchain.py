@@ -37,7 +37,7 @@ class NewsRetriever(BaseRetriever):
         return [Document(page_content=p.text, metadata=dataclasses.asdict(p), id=p.chunk_id) for p in passages]
 
 
-def make_retriever(settings=None, *, k: int | None = None, filters: SearchFilters | None = None) -> NewsRetriever:  # noqa: ANN001
+def make_retriever(settings=None, *, k: int | None = None, filters: SearchFilters | None = None) -> NewsRetriever:
     """A LangChain retriever over the configured store (settings from the environment and
     `.env` when not given; the store must exist)."""
     from vectorstore.store import NewsStore

@@ -22,13 +22,21 @@ import tempfile
 import threading
 import time
 from collections import OrderedDict
+from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
-from typing import Sequence
 
 import numpy as np
 
-from vectorstore.lexical import BM25_B, BM25_K1, Snapshot, SnapshotFolder, folder_for, open_current, save_snapshot
+from vectorstore.lexical import (
+    BM25_B,
+    BM25_K1,
+    Snapshot,
+    SnapshotFolder,
+    folder_for,
+    open_current,
+    save_snapshot,
+)
 from vectorstore.lexical.sentences import StoredAnalysis
 from vectorstore.lexical.vocab import terms_starting_with
 from vectorstore.passage import Passage
@@ -64,7 +72,7 @@ class _Recent(OrderedDict):
         self.size = size
         self.lock = threading.Lock()
 
-    def fetch(self, key, make):  # noqa: ANN001, ANN201 - any hashable key, make() -> value
+    def fetch(self, key, make):
         with self.lock:
             if key in self:
                 self.move_to_end(key)

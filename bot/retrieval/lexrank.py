@@ -22,8 +22,9 @@ fresh build and a loaded snapshot, or a filtered and an unfiltered search, agree
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 

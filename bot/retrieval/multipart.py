@@ -15,9 +15,9 @@ clause_picks`) that the merged list lacks take its last places (`merge_parts`' `
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import date, timedelta
-from typing import Callable
 
 from vectorstore.passage import Passage
 
@@ -80,16 +80,13 @@ def merge_parts(main: list[Passage], per_part: list[list[Passage]], k: int, *, l
     return out
 
 
-def search_parts(rank: RankFn, parts: list[QuestionPart], main: list[Passage], k: int,
-                 filters: SearchFilters | None, *, lead: int, slots: int, window_days: int,
-                 extra: list[list[Passage]] | None = None) -> list[Passage]:
-    """Merge the whole-question ranking with a filtered sub-search per part (and the
-    clauses' picks, `extra`; see `merge_parts`)."""
+def search_parts(rank: RankFn, parts: list[QuestionPart], filters: SearchFilters | None, n: int, *,
+                 window_days: int) -> list[list[Passage]]:
+    """Each part's filtered ranking (its best `n` passages), for the parts that narrow the
+    search (`part_filters`)."""
     per_part = []
     for part in parts:
         narrowed = part_filters(part, filters, window_days)
         if narrowed is not None:
-            per_part.append(rank(part.text, slots, narrowed))
-    if not per_part and not extra:
-        return main[:k]
-    return merge_parts(main, per_part, k, lead=lead, slots=slots, extra=extra)
+            per_part.append(rank(part.text, n, narrowed))
+    return per_part

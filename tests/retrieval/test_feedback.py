@@ -36,7 +36,9 @@ def retriever(tmp_path_factory, embedder):
     (root / "data" / "news.jsonl").write_text("\n".join(json.dumps(a) for a in ARTICLES) + "\n", encoding="utf-8")
     store = NewsStore(StoreConfig(path=root / "s"), embedder)
     assert Ingestor(store, progress=False).run([str(root / "data")]).ok
-    return HybridRetriever(store, dense="never")
+    # the fixed merge rules: what the answer feedback changes there is what these tests check
+    # (the learned re-ranker then re-orders the pool; tests/retrieval/test_rerank.py)
+    return HybridRetriever(store, dense="never", rerank=False)
 
 
 QUESTION = ("Which company, covered by The Daily Ledger and the Northshire Gazette, is recalling electric vans "
@@ -56,7 +58,7 @@ def test_the_name_the_first_results_support_is_searched_for(retriever, monkeypat
 
 
 def test_without_feedback_the_descriptive_words_win(retriever):
-    plain = HybridRetriever(retriever.store, dense="never", answer_feedback=False)
+    plain = HybridRetriever(retriever.store, dense="never", answer_feedback=False, rerank=False)
     gazette = [p.title for p in plain.search(QUESTION, k=3) if p.source == "Northshire Gazette"]
     assert gazette[0] == "Electric vans for the council fleet"
 

@@ -125,12 +125,15 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--trees", type=int, default=150)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--k", type=int, default=10)
+    ap.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
+                    help="a RetrievalConfig override for the pools (e.g. rerank_pool=15)")
     ap.add_argument("--answers", action="store_true",
                     help="also answer every dev question with its fold's model and print the answer figures")
     args = ap.parse_args(argv)
 
     settings = load_settings(store_dir=args.store) if args.store else load_settings()
-    retriever = HybridRetriever(eval_store(settings, args.corpus))
+    overrides = {name: json.loads(value) for name, value in (s.split("=", 1) for s in args.set)}
+    retriever = HybridRetriever(eval_store(settings, args.corpus), **overrides)
     items = [q for q in load_multihop_queries(args.queries) if q.get("evidence_list")]
     pools = build_pools(retriever, items, args.k)
 

@@ -154,16 +154,18 @@ class HybridRetriever:
         parts = question_parts(query, self.index().outlets) if cfg.part_slots > 0 else []
         several = cfg.rerank and bool(parts or (cfg.clause_slots > 0 and self.pick_clauses(query)))
         pool_size = max(k, cfg.rerank_pool) if several else k
-        found = self.ranked(query, k, filters, pool=pool_size)
+        evidence = not (several and cfg.rerank_without_evidence)
+        found = self.ranked(query, k, filters, pool=pool_size, evidence=evidence)
         name = self.answer_feedback(query, found[:k]) if cfg.answer_feedback and found else None
         searched = f"{query} {name}" if name else query
         if name:
-            found = self.ranked(searched, k, filters, pool=pool_size)
+            found = self.ranked(searched, k, filters, pool=pool_size, evidence=evidence)
         picks = self.clause_picks(query, name, filters) if cfg.clause_slots > 0 else []
         if parts and name:
             parts = [replace(p, text=f"{p.text} {name}") for p in parts]
-        per_part = search_parts(lambda q, n, f: self.ranked(q, n, f, dense=cfg.part_dense, candidates=cfg.part_candidates),
-                                parts, filters, max(cfg.part_slots, cfg.part_candidates if several else 0),
+        per_part = search_parts(lambda q, n, f: self.ranked(q, n, f, dense=cfg.part_dense, candidates=cfg.part_candidates,
+                                                            evidence=evidence),
+                                parts, filters, max(cfg.part_slots, cfg.rerank_part_pool if several else 0),
                                 window_days=cfg.part_window_days) if parts else []
         main = list(found)
         if per_part or picks:
@@ -220,7 +222,8 @@ class HybridRetriever:
         return name if name and name.split()[-1] in found[0].text else None
 
     def ranked(self, query: str, k: int = 10, filters: SearchFilters | None = None, *,
-               dense: bool | None = None, candidates: int | None = None, pool: int | None = None) -> list[Passage]:
+               dense: bool | None = None, candidates: int | None = None, pool: int | None = None,
+               evidence: bool = True) -> list[Passage]:
         """Top-k passages by fused score (no readers-first reordering); `dense` overrides the
         configured mode (False: lexical only), `candidates` the pool size; with `pool` > k, the
         next passages by score follow the top k, up to `pool` in all."""
@@ -286,7 +289,7 @@ class HybridRetriever:
             if near is not None and (near[i] if i is not None else _near(c["passage"], dates, cfg.date_window_days)):
                 score += cfg.date_boost
             c["fused"] = score + cfg.recency_boost * newness.get(id(c), 0.0)
-        if cfg.sentence_weight > 0 and not (cfg.sentence_undated_only and (dates or find_dates(query))):
+        if evidence and cfg.sentence_weight > 0 and not (cfg.sentence_undated_only and (dates or find_dates(query))):
             self._add_sentence_evidence(index, query, clauses, cand)
         ordered = sorted(cand.items(), key=lambda kv: -kv[1]["fused"])
         ordered = _cap_per_doc(ordered, index, max(cfg.per_doc_cap, k // 2), k)

@@ -32,7 +32,7 @@ from bot.evaluation.metrics import (
 )
 from bot.evaluation.runner import eval_store
 from bot.retrieval.hybrid import HybridRetriever
-from bot.retrieval.rerank import FEATURES, MODEL_PATH, pool_features
+from bot.retrieval.rerank import FEATURES, MODEL_PATH, pool_features, question_key
 from bot.retrieval.trees import TreeEnsemble
 from bot.settings import load_settings
 
@@ -153,6 +153,9 @@ def main(argv: list[str] | None = None) -> int:
 
     model = fit([p for p in pools if p["several"]], args.trees, args.seed)
     ensemble = TreeEnsemble.from_lightgbm(model.booster_.dump_model())
+    ensemble.meta = {"trained_on": args.queries.name, "questions": sorted(question_key(p["item"]["query"]) for p in pools
+                                                                         if p["several"]),
+                     "cross_validated": figures["reranked_cv"]["all"]}
     check = np.vstack([p["x"] for p in pools[:50]])
     if not np.allclose(ensemble.predict(check), model.booster_.predict(check), atol=1e-9):
         raise SystemExit("the converted ensemble disagrees with LightGBM")

@@ -32,6 +32,7 @@ def eval_multihop(
     settings = _settings(store)
     report = run_multihop(settings, corpus, queries, limit=limit, progress=not json_out and sys.stderr.isatty())
     data = report.as_dict()
+    data["reranker_trained_on"], cross_validated = _reranker_overlap(queries, limit)
     if out:
         out.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
     if json_out:
@@ -40,6 +41,18 @@ def eval_multihop(
     from .reports import print_retrieval_report
 
     print_retrieval_report(report)
+    if data["reranker_trained_on"]:
+        figures = ", ".join(f"{k} {v:.3f}" for k, v in cross_validated.items())
+        typer.echo(f"note: {data['reranker_trained_on']} of these questions trained the search re-ranker, so the "
+                   f"figures above are optimistic; its 5-fold cross-validated retrieval figures: {figures}")
+
+
+def _reranker_overlap(queries: Path, limit: int | None) -> tuple[int, dict]:
+    """How many of the file's questions trained the shipped re-ranker (`rerank.trained_on`)."""
+    from ..evaluation.metrics import load_multihop_queries
+    from ..retrieval.rerank import trained_on
+
+    return trained_on([q["query"] for q in load_multihop_queries(queries)[:limit]])
 
 
 @eval_app.command("answers")

@@ -17,6 +17,8 @@ training script's output.
 
 from __future__ import annotations
 
+import hashlib
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -40,6 +42,19 @@ FEATURES = (
     "title_overlap", "q_parts", "q_picks", "q_dates", "q_outlets", "q_terms", "q_name", "cov_best", "cov_mean",
     "clause_argmax", "clause_rel_mean", "best_sent_idx", "n_sent", "n_clauses", "rank_in_doc",
 )
+
+
+def question_key(question: str) -> str:
+    """A short digest of a question, as the model's metadata lists the questions it was trained on."""
+    return hashlib.sha256(" ".join(question.split()).encode("utf-8")).hexdigest()[:16]
+
+
+def trained_on(questions: Iterable[str], model_path: Path = MODEL_PATH) -> tuple[int, dict]:
+    """How many of `questions` trained the shipped model, and the cross-validated figures the
+    trainer recorded: an evaluation on its own training questions is optimistic."""
+    meta = TreeEnsemble.load(model_path).meta
+    seen = set(meta.get("questions", ()))
+    return sum(question_key(q) in seen for q in questions), dict(meta.get("cross_validated", {}))
 
 
 @dataclass

@@ -25,8 +25,9 @@ FORMAT = "newsdesk-trees/1"
 class TreeEnsemble:
     """Sum of regression trees over named features; `predict` scores the rows of a matrix."""
 
-    def __init__(self, features: list[str], trees: list[dict[str, list]]) -> None:
+    def __init__(self, features: list[str], trees: list[dict[str, list]], meta: dict[str, Any] | None = None) -> None:
         self.features = list(features)
+        self.meta = dict(meta or {})  # what the trainer recorded: the questions it saw, cross-validated figures
         feature, threshold, left, right, value, roots = [], [], [], [], [], []
         for tree in trees:
             base = len(feature)
@@ -80,7 +81,7 @@ class TreeEnsemble:
             trees.append({"feature": self._feature[root:end].tolist(), "threshold": self._threshold[root:end].tolist(),
                           "left": _local(self._left[root:end], root), "right": _local(self._right[root:end], root),
                           "value": self._value[root:end].tolist()})
-        return {"format": FORMAT, "features": self.features, "trees": trees}
+        return {"format": FORMAT, "features": self.features, "trees": trees, "meta": self.meta}
 
     def save(self, path: Path) -> None:
         """Write the ensemble as JSON."""
@@ -92,7 +93,7 @@ class TreeEnsemble:
         data = json.loads(Path(path).read_text(encoding="utf-8"))
         if data.get("format") != FORMAT:
             raise ValueError(f"{path}: not a {FORMAT} file")
-        return cls(data["features"], data["trees"])
+        return cls(data["features"], data["trees"], data.get("meta"))
 
     @classmethod
     def from_lightgbm(cls, dump: dict[str, Any]) -> TreeEnsemble:

@@ -94,3 +94,17 @@ def test_pool_features_describe_each_ranking(news_store):  # noqa: F811
         assert col["chunk_index"][j] == p.chunk_index
     in_parts = {p.chunk_id for lst in pool.parts for p in lst}
     assert all((col["part_rank"][j] < ABSENT) == (p.chunk_id in in_parts) for j, p in enumerate(passages))
+
+
+def test_an_evaluation_on_the_models_own_training_questions_is_flagged(tmp_path):
+    from bot.retrieval.rerank import question_key, trained_on
+
+    model = TreeEnsemble(list(FEATURES), [], meta={"questions": [question_key("Which company  is recalling vans?")],
+                                                   "cross_validated": {"mrr_at_10": 0.8}})
+    model.save(tmp_path / "m.json")
+    assert TreeEnsemble.load(tmp_path / "m.json").meta["cross_validated"] == {"mrr_at_10": 0.8}
+    seen, figures = trained_on(["Which company is recalling vans?", "Who won?"], tmp_path / "m.json")
+    assert (seen, figures) == (1, {"mrr_at_10": 0.8})
+    # the shipped model lists the dev questions it learnt from
+    shipped = Reranker.default().model.meta
+    assert len(shipped["questions"]) > 500 and shipped["cross_validated"]["mrr_at_10"] > 0.8

@@ -164,6 +164,11 @@ def run_bench(settings: Settings, corpus: Path, queries: Path, out: Path, *, onl
         results["latency_short"] = short_question_latency(settings, settings.store_dir / "bench-short")
     if "quality" in wanted:
         results["quality"] = {**run_multihop(settings, corpus, queries, progress=True).as_dict(), "measured": stamp}
+        from bot.evaluation.metrics import load_multihop_queries
+        from bot.retrieval.rerank import trained_on
+
+        seen, cross_validated = trained_on([q["query"] for q in load_multihop_queries(queries)])
+        results["quality"].update(reranker_trained_on=seen, reranker_cross_validated=cross_validated)
     if "answers" in wanted:  # answer accuracy of the configured answerer, as the paper counts it
         from bot.evaluation.answers import run_answers
 

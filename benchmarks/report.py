@@ -107,6 +107,11 @@ def _quality_lines(q: dict) -> list[str]:
     ]
     for t, v in q["per_type"].items():
         lines.append(f"| {t} | {v['n']} | {v['hits_at_4']:.3f} | {v['hits_at_10']:.3f} | {v['mrr_at_10']:.3f} | {v['map_at_10']:.3f} |")
+    if q.get("reranker_trained_on"):
+        cv = q.get("reranker_cross_validated", {})
+        lines += ["", f"**In-sample:** {q['reranker_trained_on']} of these questions trained the search re-ranker "
+                  "(`benchmarks/train_reranker.py`), so the figures above are optimistic. Its 5-fold "
+                  "cross-validated figures: " + ", ".join(f"{k} {v:.3f}" for k, v in cv.items()) + "."]
     lines += ["", f"Refusals: {q['null_refused']:.1%} of null questions refused; "
               f"{q['answerable_refused']:.1%} of answerable questions wrongly refused.", ""]
     if "complete_at_10" in q:

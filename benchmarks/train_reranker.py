@@ -107,6 +107,17 @@ def answers_cv(settings, retriever: HybridRetriever, pools: list[dict], fold: np
     return rep
 
 
+def cross_validated_orders(pools: list[dict], fold: np.ndarray, folds: int, trees: int, seed: int) -> list[list[int]]:
+    """Each pool's order by a model trained on the other folds (a plain question's: the merge's)."""
+    orders: list[list[int]] = [list(range(len(p["y"]))) for p in pools]
+    for f in range(folds):
+        model = fit([p for p, g in zip(pools, fold) if g != f and p["several"]], trees, seed)
+        for j in np.flatnonzero(fold == f):
+            if pools[j]["several"]:
+                orders[j] = ranked_by(model.booster_.predict(pools[j]["x"]))
+    return orders
+
+
 def ranked_by(scores: np.ndarray) -> list[int]:
     return sorted(range(len(scores)), key=lambda j: (-scores[j], j))
 
@@ -125,6 +136,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--trees", type=int, default=150)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--k", type=int, default=10)
+    ap.add_argument("--repeats", type=int, default=1,
+                    help="also cross-validate with this many seeds (folds and sampling) and print the spread")
     ap.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
                     help="a RetrievalConfig override for the pools (e.g. rerank_pool=15)")
     ap.add_argument("--answers", action="store_true",
@@ -141,13 +154,14 @@ def main(argv: list[str] | None = None) -> int:
                "trees": args.trees, "folds": args.folds,
                "merged": report(pools, [list(range(len(p["y"]))) for p in pools], args.k)}
     fold = np.random.RandomState(args.seed).randint(0, args.folds, len(pools))
-    orders: list[list[int]] = [[] for _ in pools]
-    for f in range(args.folds):
-        model = fit([p for p, g in zip(pools, fold) if g != f and p["several"]], args.trees, args.seed)
-        for j in np.flatnonzero(fold == f):
-            orders[j] = ranked_by(model.booster_.predict(pools[j]["x"])) if pools[j]["several"] \
-                else list(range(len(pools[j]["y"])))
-    figures["reranked_cv"] = report(pools, orders, args.k)
+    figures["reranked_cv"] = report(pools, cross_validated_orders(pools, fold, args.folds, args.trees, args.seed), args.k)
+    if args.repeats > 1:  # how much the figures move with the folds and the trees' sampling
+        runs = [report(pools, cross_validated_orders(pools, np.random.RandomState(seed).randint(0, args.folds, len(pools)),
+                                                     args.folds, args.trees, seed), args.k)["all"]
+                for seed in range(args.seed, args.seed + args.repeats)]
+        figures["reranked_cv_repeats"] = {key: {"mean": round(float(np.mean([r[key] for r in runs])), 4),
+                                                "min": min(r[key] for r in runs), "max": max(r[key] for r in runs)}
+                                          for key in runs[0]}
     if args.answers:
         figures["answers_cv"] = answers_cv(settings, retriever, pools, fold, args)
 

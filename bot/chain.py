@@ -192,7 +192,7 @@ def build_chain(settings: Settings | None = None, store: NewsStore | None = None
 
         settings = load_settings()
     memory.limit_arenas()  # a long-running bot's memory stays flat (bot/memory.py)
-    retriever = retriever or HybridRetriever(store or NewsStore(settings.store, create=False))
+    retriever = retriever or HybridRetriever(store or NewsStore(settings.store, create=False), rerank=settings.rerank)
     lexicon = load_lexicon(settings.lexicon or None)
     gate = Gate(outlet_names=lambda: retriever.index().outlets.aliases, corpus_idf=retriever.idf,
                 corpus_df=retriever.df, corpus_longer=retriever.terms_starting_with, lexicon=lexicon)

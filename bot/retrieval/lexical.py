@@ -28,15 +28,7 @@ from pathlib import Path
 
 import numpy as np
 
-from vectorstore.lexical import (
-    BM25_B,
-    BM25_K1,
-    Snapshot,
-    SnapshotFolder,
-    folder_for,
-    open_current,
-    save_snapshot,
-)
+from vectorstore.lexical import BM25_B, BM25_K1, Snapshot, SnapshotFolder, folder_for, open_current, save_snapshot
 from vectorstore.lexical.sentences import StoredAnalysis
 from vectorstore.lexical.vocab import terms_starting_with
 from vectorstore.passage import Passage
@@ -253,6 +245,14 @@ class LexicalIndex:
     def analysed(self, i: int) -> AnalysedText:
         """Chunk `i`'s sentences and terms (`bot.language.analysis.analysed`), from the snapshot."""
         return analysed(self._record(int(i))[1])
+
+    def sentence_terms(self, i: int) -> Sequence[Sequence[str]]:
+        """Chunk `i`'s sentences' terms, read from its stored analysis without decoding the rest
+        (the re-ranker scores ~30 passages a question, most of which nothing else reads)."""
+        try:
+            return self._record(int(i))[3].sentence_terms()
+        except ValueError:
+            return self.analysed(i).sentence_keys
 
     def document_passages(self, doc_id: str, limit: int | None = None) -> list[Passage]:
         """The chunks of one document in order, every one or the first `limit` (new Passage

@@ -109,7 +109,7 @@ def pool_features(index, pool: CandidatePool) -> tuple[list[Passage], np.ndarray
     best = np.zeros((len(ids), len(weights)))
     for j, row in enumerate(rows):
         if row is not None:
-            best[j], f["best_sent_idx"][j], f["n_sent"][j] = _clause_masses(index.analysed(row).sentence_keys, weights)
+            best[j], f["best_sent_idx"][j], f["n_sent"][j] = _clause_masses(index.sentence_terms(row), weights)
     if weights:
         mass = best.max(axis=1)
         f["evidence"] = mass / mass.max() if mass.max() > 0 else mass
@@ -151,11 +151,11 @@ def _clause_masses(sentences, weights) -> tuple[np.ndarray, int, int]:
     every = frozenset().union(*weights) if weights else frozenset()
     top, where = 0.0, 0
     for s, keys in enumerate(sentences):
-        hit = every & keys
+        hit = every.intersection(keys)
         if not hit:
             continue
         for c, clause in enumerate(weights):
-            mass = sum(clause[t] for t in clause.keys() & hit)
+            mass = sum(clause[t] for t in sorted(clause.keys() & hit))  # in one order: the same sum in every process
             best[c] = max(best[c], mass)
             if mass > top:
                 top, where = mass, s

@@ -108,3 +108,15 @@ def test_an_evaluation_on_the_models_own_training_questions_is_flagged(tmp_path)
     # the shipped model lists the dev questions it learnt from
     shipped = Reranker.default().model.meta
     assert len(shipped["questions"]) > 500 and shipped["cross_validated"]["mrr_at_10"] > 0.8
+
+
+@pytest.mark.slow
+def test_the_re_ranker_can_be_turned_off_in_the_settings(sample_store, monkeypatch):
+    from bot.chain import build_chain
+    from bot.settings import load_settings
+
+    assert build_chain(load_settings(), sample_store).retriever.config.rerank
+    monkeypatch.setenv("NEWSDESK_RERANK", "false")
+    retriever = build_chain(load_settings(), sample_store).retriever
+    assert not retriever.config.rerank
+    assert not retriever.candidate_pool("What did Pulse and GP Frontline report about the ARRS?", k=4).several

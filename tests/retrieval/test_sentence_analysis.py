@@ -127,3 +127,12 @@ def test_the_answerer_never_quotes_boilerplate() -> None:
     assert FURNITURE in [s.text for s in scorer.score(question, [passage])]
     quoted = [s.text for s in scorer.score(question, [passage], boilerplate=frozenset({sentence_hash(FURNITURE)}))]
     assert FURNITURE not in quoted and quoted
+
+
+def test_a_stored_analysis_gives_its_sentences_terms_without_decoding_the_rest():
+    text = "The ARRS pot grew by £82m. Practices welcome the Additional Roles Reimbursement Scheme money."
+    done = analyse_text(text)[0]
+    stored = StoredAnalysis(done.encode())
+    assert [frozenset(keys) for keys in stored.sentence_terms()] == list(done.sentence_keys)
+    with pytest.raises(ValueError):
+        StoredAnalysis(None).sentence_terms()

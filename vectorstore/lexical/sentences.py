@@ -183,6 +183,14 @@ class StoredAnalysis:
         """The analysis of `text`, the record's text (ValueError when the stored form is not one)."""
         return TextAnalysis.decode(text, self.raw)
 
+    def sentence_terms(self) -> list[list[str]]:
+        """Each sentence's terms (its `sentence_keys`, as lists), read without decoding the rest:
+        for scoring many passages once (ValueError when the stored form is not one)."""
+        try:
+            return [keys.split() for keys in self.raw[1]]
+        except (TypeError, AttributeError, IndexError) as exc:
+            raise ValueError(f"not a stored text analysis: {exc}") from exc
+
 
 def analyse_text(text: str) -> tuple[TextAnalysis, list[str]]:
     """A text's analysis, and its terms in order (the same as `terms(text)`: no term spans

@@ -58,11 +58,23 @@ def test_one_quote_per_further_article_named_outlets_first():
 def test_headlines_and_readers_comments_are_not_an_articles_quote():
     quotable = [_p("a", "TechCrunch", "x", title="Big news"), _p("b", "TechCrunch", "y", kind="comment"),
                 _p("c", "TechCrunch", "z")]
-    scored = [_s("Big news", 0, 1.0), _s("a reader's view", 1, 0.9), _s("reporting", 2, 0.8), _s("body", 0, 0.7)]
+    scored = [_s("Big news", 0, 1.0), _s("a reader's view", 1, 0.9), _s("reporting here", 2, 0.8),
+              _s("body text", 0, 0.7)]
     extra = article_quotes(scored, quotable, [], ["TechCrunch"])
-    assert [s.text for s in extra] == ["reporting", "body"]  # best first
+    assert [s.text for s in extra] == ["reporting here", "body text"]  # best first
     with_comments = article_quotes(scored, quotable, [], ["TechCrunch"], comments=True)
     assert "a reader's view" in [s.text for s in with_comments]
+
+
+def test_a_further_article_sharing_one_word_with_the_question_is_not_quoted():
+    # "… about the additional roles reimbursement scheme?": a pension "scheme" is not coverage of it
+    quotable = [_p("a", "Pulse", "x"), _p("b", "GP Frontline", "y"), _p("c", "GP Frontline", "z")]
+    scored = [ScoredSentence("ARRS reimbursement for GPs", 0, 1.0, frozenset({"reimburs", "role", "addit"})),
+              ScoredSentence("The flex fund reimbursement", 1, 0.6, frozenset({"reimburs", "role"})),
+              ScoredSentence("Members of the pension scheme", 2, 0.5, frozenset({"scheme"}))]
+    assert [s.text for s in article_quotes(scored, quotable, scored[:1], [])] == ["The flex fund reimbursement"]
+    loose = article_quotes(scored, quotable, scored[:1], [], CoverageConfig(min_terms=1))
+    assert [s.text for s in loose] == ["The flex fund reimbursement", "Members of the pension scheme"]
 
 
 def test_quotes_follow_the_order_the_question_names_outlets():

@@ -152,7 +152,8 @@ class HybridRetriever:
         rankings are longer, for the re-ranker."""
         cfg = self.config
         parts = question_parts(query, self.index().outlets) if cfg.part_slots > 0 else []
-        several = cfg.rerank and bool(parts or (cfg.clause_slots > 0 and self.pick_clauses(query)))
+        clauses = self.pick_clauses(query) if cfg.clause_slots > 0 else []
+        several = cfg.rerank and bool(parts or clauses)
         pool_size = max(k, cfg.rerank_pool) if several else k
         evidence = not (several and cfg.rerank_without_evidence)
         found = self.ranked(query, k, filters, pool=pool_size, evidence=evidence)
@@ -160,7 +161,7 @@ class HybridRetriever:
         searched = f"{query} {name}" if name else query
         if name:
             found = self.ranked(searched, k, filters, pool=pool_size, evidence=evidence)
-        picks = self.clause_picks(query, name, filters) if cfg.clause_slots > 0 else []
+        picks = self.clause_picks(query, name, filters, clauses=clauses) if clauses else []
         if parts and name:
             parts = [replace(p, text=f"{p.text} {name}") for p in parts]
         per_part = search_parts(lambda q, n, f: self.ranked(q, n, f, dense=cfg.part_dense, candidates=cfg.part_candidates,
@@ -182,8 +183,8 @@ class HybridRetriever:
             return []
         return descriptive_clauses(query, index.outlets)
 
-    def clause_picks(self, query: str, name: str | None = None, filters: SearchFilters | None = None,
-                     ) -> list[list[Passage]]:
+    def clause_picks(self, query: str, name: str | None = None, filters: SearchFilters | None = None, *,
+                     clauses: list[str] | None = None) -> list[list[Passage]]:
         """Per descriptive clause of a question that names outlets (`descriptive_clauses`;
         none for a question that names a date), its best `clause_slots` passages by BM25 of
         the clause (plus `name`, the answer feedback's) among the named outlets' chunks, and
@@ -191,7 +192,7 @@ class HybridRetriever:
         over cached term scores, no dense query, no sentence evidence (measured: no better)."""
         index = self.index()
         named = tuple(dict.fromkeys(index.outlets.mentioned_in(query)))
-        clauses = self.pick_clauses(query)
+        clauses = self.pick_clauses(query) if clauses is None else clauses
         if not clauses:
             return []
         scope = filters or SearchFilters()

@@ -15,7 +15,7 @@ from .dates import MONTH_NAMES, MONTH_PATTERN, WEEKDAY_NAMES
 from .lexicon import Lexicon, load_lexicon
 
 __all__ = ["answer_type", "has_answer_type", "asks_about_readers", "question_names",
-           "split_clauses", "carries_on", "READERS_QUESTION"]
+           "split_clauses", "carries_on", "READERS_QUESTION", "READERS_NAMED"]
 
 # "How much ... money?": the general words; a domain's own ("pot", "uplift") come from the lexicon.
 _MONEY_NOUNS = ("money cost costs spend spending spent pay paid worth fee fees price budget salary lose lost earn "
@@ -85,7 +85,7 @@ def has_answer_type(sentence: str, wanted: str | None) -> bool:
 # "Who's the secretary who commented on ...?", "the academic who commented": a person in the
 # reporting who spoke, not readers
 _SOMEONE_COMMENTED = re.compile(r"\bwho (?:has |had )?(?:commented|comments|complained|reacted)\b", re.I)
-_READERS_NAMED = re.compile(r"\b(readers?|commenters?|comments section|in the comments|views? of gps|"
+READERS_NAMED = re.compile(r"\b(readers?|commenters?|comments section|in the comments|views? of gps|"
                             r"gps (?:say|said|think|thought|feel|felt))\b", re.I)
 
 
@@ -94,7 +94,7 @@ def asks_about_readers(question: str) -> bool:
     asks for a person in the reporting, unless readers or commenters are named too)."""
     if not READERS_QUESTION.search(question):
         return False
-    if _SOMEONE_COMMENTED.search(question) and not _READERS_NAMED.search(question):
+    if _SOMEONE_COMMENTED.search(question) and not READERS_NAMED.search(question):
         return bool(READERS_QUESTION.search(_SOMEONE_COMMENTED.sub(" ", question)))
     return True
 

@@ -18,6 +18,7 @@ from functools import lru_cache
 from vectorstore.lexical.sentences import acronym_terms as _acronym_terms
 
 from .dates import asks_for_latest
+from .questions import READERS_NAMED
 from vectorstore.lexical.tokenizer import STOPWORDS, TOKENIZER_ID, stem, terms, tokenize
 from vectorstore.lexical.tokenizer import term_offsets as _term_offsets
 
@@ -53,6 +54,13 @@ _QUESTION_STOP = STOPWORDS | QUESTION_WORDS
 # a question that asks for the newest coverage ("What's the latest on X?") is not about these words
 # (`asks_for_latest`); elsewhere they may be ("Dunzo's latest funding round")
 _RECENCY_STOP = _QUESTION_STOP | frozenset("latest newest recent recently lately new current moment days".split())
+# A question that names readers ("What did readers think of Streeting's letter?", "Did any reader
+# complain about age discrimination?") is framed by what they did; the comments that answer
+# rarely write "think" or "complain" ("Totally age discrimination!"), so these words would only
+# dilute the gate's coverage and the quotes' matching.
+READER_FRAMING = frozenset("""think thinks thought feel feels felt make made react reacts reacted reaction reactions
+respond responds responded response responses view views opinion opinions complain complains complained
+complaint complaints""".split())
 
 
 # Words that place what a question asks before or after an event ("What were locums getting
@@ -75,7 +83,10 @@ def question_terms(text: str) -> list[str]:
 def _question_terms(text: str) -> tuple[str, ...]:
     """`question_terms`, remembered: one question's retrieval, gate and answerer ask for the
     terms of the same question, clauses, parts and names about sixty times."""
-    return tuple(tokenize(text, _RECENCY_STOP if asks_for_latest(text) else _QUESTION_STOP))
+    stop = _RECENCY_STOP if asks_for_latest(text) else _QUESTION_STOP
+    if READERS_NAMED.search(text):
+        stop = stop | READER_FRAMING
+    return tuple(tokenize(text, stop))
 
 
 def relation_terms(text: str) -> set[str]:

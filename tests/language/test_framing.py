@@ -42,3 +42,12 @@ def test_words_that_ask_for_a_stance_are_not_what_a_quote_is_chosen_for():
     assert "posit" not in terms and {"bma", "contract"} <= terms
     # nothing else asked: the question stays whole
     assert content_question("What is your position?") == "What is your position?"
+
+
+def test_what_readers_did_frames_a_question_about_readers():
+    # the comment that answers writes "Totally age discrimination!", not "complain"
+    assert question_terms("Did any reader complain about age discrimination?") == ["age", "discrimin"]
+    assert question_terms("What did readers think of Streeting's letter?") == ["street", "letter"]
+    # without readers named, the same words are what the question is about
+    assert "complaint" in question_terms("How many complaints did the CQC receive?")
+    assert "think" in question_terms("Does the think tank back the plan?")

@@ -9,6 +9,7 @@ question asks for (a figure for "how many", a date for "when") is not a candidat
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Callable, Collection, Sequence
@@ -42,6 +43,8 @@ class SentenceConfig:
     lede_bonus: float = 1.1  # the first sentence of an article usually carries the news
     # a when-question's answer names a day ("until 7 November 2025"), not just a month ("in January")
     full_date_bonus: float = 1.5
+    # "How many patients …?" is answered by the sentence that counts them ("The 9,400 patients …")
+    counted_bonus: float = 1.5
     fragment_chars: int = 25  # sentences shorter than this ...
     fragment_weight: float = 0.5  # ... weigh this much
     sibling_prior: float = 0.75  # the rest of an article counts as this share of its retrieved chunk
@@ -93,6 +96,7 @@ class SentenceScorer:
         weights = {t: idf(t) for t in q_terms}
         total = sum(weights.values()) or 1.0
         wanted = answer_type(question, self.lexicon)
+        counted = counted_pattern(question)
         about_readers = asks_about_readers(question)
         priors = [1.0 / (1.0 + cfg.rank_decay * i) for i in range(len(passages))]
         best_of_doc: dict[str, float] = {}
@@ -146,6 +150,8 @@ class SentenceScorer:
                     score *= cfg.fragment_weight
                 if wanted == "date" and find_dates(sentence):
                     score *= cfg.full_date_bonus
+                if counted is not None and counted.search(sentence):
+                    score *= cfg.counted_bonus
                 follower = ""
                 if not passage.is_comment and position + 1 < len(units) and units[position + 1][2] == 1.0:
                     follower = units[position + 1][0] if carries_on(units[position + 1][0]) else ""
@@ -171,6 +177,22 @@ class SentenceScorer:
             chosen.append(cand)
             covered |= cand.covered
         return chosen
+
+
+_HOW_MANY = re.compile(r"\bhow many\s+(?:more\s+|fewer\s+|extra\s+|new\s+)?([a-z][a-z-]{2,})", re.I)
+_COUNT = r"(?:\d[\d,.]*|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|" \
+         r"hundred|thousand|million|dozens?|hundreds|thousands)"
+
+
+@lru_cache(maxsize=256)
+def counted_pattern(question: str) -> re.Pattern[str] | None:
+    """For "How many patients …?", a pattern for a count of them ("9,400 patients", "two more
+    patients"): a figure, up to two words, then the counted word's beginning; else None."""
+    m = _HOW_MANY.search(question)
+    found = question_terms(m.group(1)) if m else []
+    if len(found) != 1:
+        return None
+    return re.compile(rf"\b{_COUNT}(?:[\s-]+[\w’'-]+){{0,2}}?[\s-]+{re.escape(found[0])}", re.I)
 
 
 def similar(a: str, b: str, overlap: float = 0.8) -> bool:

@@ -183,9 +183,37 @@ def _word_term(word: str) -> str | None:
     return found[0] if len(found) == 1 else None
 
 
+# "Who opposed the motion?": the verb after "who" says what the one asked for did
+_WHO_DID = re.compile(r"^\s*who\s+(?!(?:is|was|are|were|has|have|had|did|does|do|will|would|can|could|should|else)\b)"
+                      r"([a-z][a-z-]+)\b", re.I)
+
+
+def asked_deed(question: str) -> str | None:
+    """The term of the verb a "who did it" question asks about ("oppos" in "Who opposed the
+    motion?"), or None."""
+    m = _WHO_DID.match(question)
+    found = question_terms(m.group(1)) if m else []
+    return found[0] if len(found) == 1 else None
+
+
+def _with_heads(spans: tuple[tuple[str, int, int], ...]) -> list[tuple[str, int, int]]:
+    """Name spans, each followed by its head when it runs on with "of" ("Peter Vasquez" of "Peter
+    Vasquez of Calderford LMC": a person, where the whole is no one's name)."""
+    out = []
+    for name, start, end in spans:
+        out.append((name, start, end))
+        head = name.split(" of ")[0]
+        if head != name:
+            out.append((head, start, start + len(head)))
+    return out
+
+
+_SENTENCE_END = re.compile(r"[.!?]['’\"”]?\s")
+
 ROLE_WINDOW = 80  # characters either side of a name where the question's own words describe it
 ROLE_BOOST = 1.0  # a name counts (1 + ROLE_BOOST * such words, at most 3) times
 DESCRIBED_BOOST = 3.0  # a person named beside the role asked for counts this many times
+DEED_BOOST = 3.0  # a name written beside the deed asked about ("Opposing the motion, Dr Peter Vasquez")
 
 
 def likely_answer(question: str, texts: Iterable[tuple[str | tuple[str, str], float]],
@@ -210,6 +238,8 @@ def likely_answer(question: str, texts: Iterable[tuple[str | tuple[str, str], fl
     noun = asked_noun(question)
     # the question's own lower-case words ("director", "secretary"), which describe the one asked for
     role = frozenset(question_terms(" ".join(w for w in re.findall(r"\b[a-z][\w’'-]*", question)))) - {noun}
+    deed = asked_deed(question)
+    role = role | {deed} if deed else role
     noun_near = re.compile(rf"\b{re.escape(noun)}", re.I) if noun else None
     counts: Counter[str] = Counter()
     described: Counter[str] = Counter()
@@ -232,16 +262,20 @@ def likely_answer(question: str, texts: Iterable[tuple[str | tuple[str, str], fl
         role_at = [(a + at, b + at, term) for part, at in parts for a, b, term in _role_places(role, part)] \
             if role and spans else []
         role_starts = [a for a, _, _ in role_at]
-        for name, start, end in spans:
+        for name, start, end in _with_heads(spans) if kind == "person" else spans:
             ok = candidates.get(name)
             if ok is None:
                 ok = candidates[name] = can_answer(name)
             if not ok:
                 continue
             low, high = max(0, start - ROLE_WINDOW), end + ROLE_WINDOW
-            near = {term for a, b, term in role_at[bisect_left(role_starts, low):bisect_left(role_starts, high)]
-                    if b <= high}
+            around = [(a, b, term) for a, b, term in role_at[bisect_left(role_starts, low):bisect_left(role_starts, high)]
+                      if b <= high]
+            near = {term for _, _, term in around}
             weight_here = weight * (1 + ROLE_BOOST * min(3, len(near)))
+            if deed in near and any(term == deed and not _SENTENCE_END.search(text, min(a, start), max(b, end))
+                                    for a, b, term in around):
+                weight_here *= DEED_BOOST  # who did what the question asks, in the same sentence
             words = name.split()
             key = words[-1].lower()
             # the kind asked for, in the name ("University of Northgate": only such names compete)

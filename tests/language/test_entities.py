@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.language.entities import asked_kind, likely_answer, names_in
+from bot.language.entities import asked_deed, asked_kind, likely_answer, names_in
 
 
 def test_the_kind_of_thing_asked():
@@ -86,3 +86,13 @@ def test_who_questions_that_do_not_ask_for_another_name():
     texts = [("The partners, Dr Alun Feaver and Dr Rosa Quennell, gave notice. LMC secretary Dr Graham Ostler "
               "said it was a loss. Dr Graham Ostler added more.", 1.0)]
     assert likely_answer("Who is Dr Quennell?", texts) is None
+
+
+def test_who_did_it_is_the_one_named_beside_the_deed():
+    text = ("Proposing the motion, Dr Jessamy Rourke, a GP partner in Fennick, told the conference that the uplift "
+            "was a rounding error. Dr Rourke referred to the closure of Harrow Lane Surgery. Opposing the motion, "
+            "Dr Peter Vasquez of Calderford LMC said that rejecting the deal was a risk.")
+    assert asked_deed("Who opposed the motion?") == "oppos"
+    assert asked_deed("Who is the chair of the conference?") is None
+    assert likely_answer("Who opposed the motion?", [(text, 1.0)]) == "Peter Vasquez"
+    assert likely_answer("Who proposed the motion?", [(text, 1.0)]) == "Jessamy Rourke"

@@ -27,6 +27,7 @@ from vectorstore.passage import Passage
 
 from ..answer import NOT_FOUND_TEXT, Answer
 from ..language.analysis import analysed
+from ..language.entities import PLACE_QUALIFIERS
 from ..language.forms import forms_written
 from ..language.lexicon import Lexicon, load_lexicon
 from ..language.outlets import unknown_outlets
@@ -252,8 +253,6 @@ def _initials(text: str) -> str:
 
 
 _HONORIFICS = frozenset(["Dr", "Mr", "Mrs", "Ms", "Miss", "Prof", "Professor", "Sir", "Dame", "Lord", "Lady", "Cllr", "Rev", "Judge"])
-# first words of place names that change the place: neither "South" nor "Calderford" is South Calderford
-_QUALIFIERS = frozenset(["north", "south", "east", "west", "northern", "southern", "eastern", "western", "central", "mid", "new", "upper", "lower", "greater"])
 
 
 def name_written(text: str, name: str) -> bool:
@@ -261,7 +260,7 @@ def name_written(text: str, name: str) -> bool:
     not right after another name ("Dr Pritchard" counts for Amanda Pritchard, "Owain
     Pritchard" does not; "North Calderford" does not count for South Calderford), or its
     first word not right before another ("Chelsea said" counts for Chelsea Football Club). A
-    name that starts with a word such as "South" or "New" (`_QUALIFIERS`) counts only whole."""
+    name that starts with a word such as "South" or "New" (`PLACE_QUALIFIERS`) counts only whole."""
     words = [w for w in name.split() if w not in _HONORIFICS]
     if not words:
         return True
@@ -271,7 +270,7 @@ def name_written(text: str, name: str) -> bool:
             re.search(rf"\b{re.escape(s)}", text, re.IGNORECASE) for s in question_terms(word))
     if re.search(r"\b" + r"\W+".join(map(re.escape, words)) + r"\b", text, re.IGNORECASE):
         return True
-    if words[0].lower() in _QUALIFIERS:
+    if words[0].lower() in PLACE_QUALIFIERS:
         return False  # "York" is not New York, nor "South" South Calderford
     for m in re.finditer(rf"\b{re.escape(words[-1])}\b", text):
         before = re.search(r"([A-Z][\w’'.-]*)[ \t]+$", _before(text, m.start()))

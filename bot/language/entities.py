@@ -196,17 +196,23 @@ def asked_deed(question: str) -> str | None:
     return found[0] if len(found) == 1 else None
 
 
-def _with_heads(spans: tuple[tuple[str, int, int], ...]) -> list[tuple[str, int, int]]:
+def _with_heads(spans: tuple[tuple[str, int, int], ...], text: str) -> list[tuple[str, int, int]]:
     """Name spans, each followed by its head when it runs on with "of" ("Peter Vasquez" of "Peter
     Vasquez of Calderford LMC": a person, where the whole is no one's name)."""
     out = []
     for name, start, end in spans:
         out.append((name, start, end))
         head = name.split(" of ")[0]
-        if head != name:
-            out.append((head, start, start + len(head)))
+        at = text.find(head, start, end) if head != name else -1
+        if at >= 0:
+            out.append((head, start, at + len(head)))
     return out
 
+
+# first words of place names ("North Calderford", "New York"): such a name is a place, not a
+# person, and only the whole of it names the place (the gate's `name_written`)
+PLACE_QUALIFIERS = frozenset(["north", "south", "east", "west", "northern", "southern", "eastern", "western", "central",
+                              "mid", "new", "upper", "lower", "greater"])
 
 _SENTENCE_END = re.compile(r"[.!?]['’\"”]?\s")
 
@@ -252,7 +258,8 @@ def likely_answer(question: str, texts: Iterable[tuple[str | tuple[str, str], fl
         if name.lower() in excluded or any(w in asked and w != noun for w in lower):
             return False
         plain = [w in ordinary for w in lower]
-        if all(plain) or (kind == "person" and (any(plain) or not all(_PERSON_WORD.match(w) for w in words))):
+        if all(plain) or (kind == "person" and (any(plain) or not all(_PERSON_WORD.match(w) for w in words)
+                                                 or lower[0] in PLACE_QUALIFIERS)):  # "North Calderford" is a place
             return False
         # "University" alone names nothing
         return not (noun and noun in lower and (all(w == noun for w in lower) or kind == "person"))
@@ -262,7 +269,7 @@ def likely_answer(question: str, texts: Iterable[tuple[str | tuple[str, str], fl
         role_at = [(a + at, b + at, term) for part, at in parts for a, b, term in _role_places(role, part)] \
             if role and spans else []
         role_starts = [a for a, _, _ in role_at]
-        for name, start, end in _with_heads(spans) if kind == "person" else spans:
+        for name, start, end in _with_heads(spans, text) if kind == "person" else spans:
             ok = candidates.get(name)
             if ok is None:
                 ok = candidates[name] = can_answer(name)

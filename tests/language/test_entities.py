@@ -96,3 +96,11 @@ def test_who_did_it_is_the_one_named_beside_the_deed():
     assert asked_deed("Who is the chair of the conference?") is None
     assert likely_answer("Who opposed the motion?", [(text, 1.0)]) == "Peter Vasquez"
     assert likely_answer("Who proposed the motion?", [(text, 1.0)]) == "Jessamy Rourke"
+
+
+def test_a_place_is_not_who_a_question_asks_for():
+    text = ("Locum GPs boycott North Calderford ICB rate card. More than 200 sessional GPs in North Calderford have "
+            "pledged not to work under it, said Dr Kwame Asante-Rowe, who leads the boycott.")
+    assert likely_answer("Who leads the locum boycott?", [(text, 1.0)]) == "Kwame Asante-Rowe"
+    assert likely_answer("Who leads the locum boycott?", [("Locum GPs boycott North Calderford ICB rate card in "
+                                                            "North Calderford.", 1.0)]) is None

@@ -32,6 +32,9 @@ _DATE_SPAN = re.compile(
     rf"\b(?:on\s+|at\s+)?(?:{MONTH_PATTERN}\.?\s+\d{{1,2}}(?:st|nd|rd|th)?(?:,?\s+\d{{4}})?"
     rf"|\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?{MONTH_PATTERN}\.?(?:,?\s+\d{{4}})?"
     rf"|{MONTH_PATTERN}\s+\d{{4}}|\d{{4}}-\d{{2}}-\d{{2}}|\d{{1,2}}:\d{{2}}(?::\d{{2}})?)\b", re.I)
+# an outlet named as the one that reports ("What did Pulse report about …", "as GP Frontline said")
+_REPORTS = re.compile(r"(?:['’]s?)?\s*(?:has\s+|have\s+|had\s+)?(?:report|reports|reported|reporting|say|says|said|write|writes|"
+                      r"wrote|written|tell|tells|told|cover|covers|covered|publish|publishes|published)\b", re.I)
 _FRAMING = re.compile(r"\b(?:" + "|".join(sorted(FRAMING_WORDS | STANCE_WORDS, key=len, reverse=True)) + r")\b", re.I)
 
 
@@ -58,7 +61,11 @@ def content_question(question: str, outlets: Sequence[str] = ()) -> str:
         names = _outlet_names(tuple(outlets))
         # one outlet named may be what the question is about ("according to the GP Frontline
         # survey"); several outlets, or several dates, place the reports to compare
-        if len(names.all_mention_spans(text)) >= 2 or len(_DATE_SPAN.findall(text)) >= 2:
+        spans = names.mention_ranges(text)
+        if len(spans) >= 2 or len(_DATE_SPAN.findall(text)) >= 2:
+            text = names.blank(text)
+        elif spans and _REPORTS.match(text, spans[0][2]):
+            # "What did Pulse report about GP unemployment?": the outlet reports; it is not the subject
             text = names.blank(text)
     text = _FRAMING.sub(" ", _DATE_SPAN.sub(" ", text))
     return text if question_terms(text) else question

@@ -127,12 +127,16 @@ class OutletNames:
     def all_mention_spans(self, text: str) -> list[tuple[str, int]]:
         """(outlet, offset) for every mention of the store's outlets in a text, in order
         (an outlet named twice appears twice)."""
-        found: list[tuple[str, int]] = []
+        return [(source, start) for source, start, _ in self.mention_ranges(text)]
+
+    def mention_ranges(self, text: str) -> list[tuple[str, int, int]]:
+        """(outlet, start, end) for every mention of the store's outlets in a text, in order."""
+        found: list[tuple[str, int, int]] = []
         if self._rx is None:
             return found
         for m in self._rx.finditer(text):
             if m.group(0) != m.group(0).lower():
-                found.extend((source, m.start()) for source in sorted(self.aliases[m.group(0).lower()]))
+                found.extend((source, m.start(), m.end()) for source in sorted(self.aliases[m.group(0).lower()]))
         return found
 
     def blank(self, text: str) -> str:

@@ -51,3 +51,10 @@ def test_what_readers_did_frames_a_question_about_readers():
     # without readers named, the same words are what the question is about
     assert "complaint" in question_terms("How many complaints did the CQC receive?")
     assert "think" in question_terms("Does the think tank back the plan?")
+
+
+def test_an_outlet_that_reports_is_not_what_the_question_is_about():
+    # "Mr Ashworth told Pulse …" is no answer to what Pulse reported about GP unemployment
+    assert "puls" not in question_terms(content_question("What did Pulse report about GP unemployment?",
+                                                         ["Pulse"]))
+    assert "frontlin" not in question_terms(content_question("What has GP Frontline said on pensions?", OUTLETS))

@@ -129,12 +129,19 @@ def _segment_of(question: str, position: int, segments: list[tuple[int, int]]) -
 
 # ", and how many …", "; what …": where a question asks a second question
 _NEXT_QUESTION = re.compile(r"\s*(?:,\s*and|;|\?)\s+(?=(?:how|what|when|who|which|where|why|whether)\b)", re.I)
+# "What did Streeting say and what did readers think?": a second question about readers, asked of the first's subject
+_AND_READERS = re.compile(r"\s+and\s+(?=(?:how|what)\s+(?:did|do|does|have|has)\s+(?:the\s+)?(?:readers?|commenters?)\b)",
+                          re.I)
 
 
 def clause_questions(question: str) -> list[str]:
     """The questions a compound question asks, in order ("How many patients lose their
     practice…, and how did the GP … describe that closure?" asks two); an empty list when
     it asks one, or a piece has fewer than `MIN_PART_TERMS` content terms."""
+    readers = _AND_READERS.split(question, maxsplit=1)
+    if len(readers) == 2:  # the readers' question names nothing of its own: it asks about the first's subject
+        first = readers[0].strip(" ,;?")
+        return [first, f"{readers[1].strip(' ,;?')} about {first}"] if question_terms(first) else []
     pieces = [p.strip(" ,;?") for p in _NEXT_QUESTION.split(question)]
     pieces = [p for p in pieces if p]
     if len(pieces) < 2 or any(len(question_terms(p)) < MIN_PART_TERMS for p in pieces):

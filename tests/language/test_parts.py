@@ -112,3 +112,11 @@ def test_a_compound_question_asks_each_of_its_questions():
     assert clause_questions("How much is the winter access fund?") == []
     assert clause_questions("Who founded FTX, and is accused of fraud?") == []  # not a second question
     assert clause_questions("How much is the fund, and what for?") == []  # too short to stand alone
+
+
+def test_a_question_about_readers_after_and_asks_about_the_first_subject():
+    from bot.language.parts import clause_questions
+
+    assert clause_questions("What did Streeting say and what did readers think?") == [
+        "What did Streeting say", "what did readers think about What did Streeting say"]
+    assert clause_questions("What did Streeting say about pay and the contract?") == []

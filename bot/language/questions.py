@@ -13,6 +13,7 @@ from typing import Callable
 
 from .dates import MONTH_NAMES, MONTH_PATTERN, WEEKDAY_NAMES
 from .lexicon import Lexicon, load_lexicon
+from .readers import READERS_NAMED, READERS_QUESTION
 
 __all__ = ["answer_type", "has_answer_type", "asks_about_readers", "question_names",
            "split_clauses", "carries_on", "READERS_QUESTION", "READERS_NAMED"]
@@ -43,9 +44,6 @@ _IN_TEXT = {
     "frequency": re.compile(r"\b(every|each|per|annual|annually|monthly|weekly|daily|yearly|once|twice|times a|"
                             r"a (year|month|week|day))\b", re.I),
 }
-
-READERS_QUESTION = re.compile(r"\b(readers?|comments?|commenters?|commented|reaction|react(ed)?|views? of gps|"
-                              r"gps (say|said|think|thought|feel|felt)|complain(ed|ts?)?)\b", re.I)
 
 
 @lru_cache(maxsize=8)
@@ -85,8 +83,6 @@ def has_answer_type(sentence: str, wanted: str | None) -> bool:
 # "Who's the secretary who commented on ...?", "the academic who commented": a person in the
 # reporting who spoke, not readers
 _SOMEONE_COMMENTED = re.compile(r"\bwho (?:has |had )?(?:commented|comments|complained|reacted)\b", re.I)
-READERS_NAMED = re.compile(r"\b(readers?|commenters?|comments section|in the comments|views? of gps|"
-                            r"gps (?:say|said|think|thought|feel|felt))\b", re.I)
 
 
 def asks_about_readers(question: str) -> bool:

@@ -18,7 +18,7 @@ from functools import lru_cache
 from vectorstore.lexical.sentences import acronym_terms as _acronym_terms
 
 from .dates import asks_for_latest
-from .questions import READERS_NAMED
+from .readers import READERS_NAMED
 from vectorstore.lexical.tokenizer import STOPWORDS, TOKENIZER_ID, stem, terms, tokenize
 from vectorstore.lexical.tokenizer import term_offsets as _term_offsets
 

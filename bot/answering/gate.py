@@ -31,6 +31,7 @@ from ..language.entities import PLACE_QUALIFIERS
 from ..language.forms import forms_written
 from ..language.lexicon import Lexicon, load_lexicon
 from ..language.outlets import unknown_outlets
+from ..language.framing import outlet_names_of
 from ..language.questions import asks_about_readers, question_acronyms, question_names
 from ..language.terms import acronym_terms, question_terms, term_set
 from .base import Answerer, Evidence
@@ -139,6 +140,10 @@ class Gate:
             word = comment_only_word(question, mentioning, idf)
             if word:
                 return Verdict.refuse("comment-only", f"{NOT_FOUND_TEXT[:-1]}: only readers' comments mention {word}.")
+            outlet, word = self.outlet_comment_only(question, mentioning, idf)
+            if word:  # "What did Pulse report about the CQC?": a reader's aside under a Pulse article is not Pulse's report
+                return Verdict.refuse("comment-only", f"{NOT_FOUND_TEXT[:-1]}: in {outlet}'s coverage, only readers' "
+                                                      f"comments mention {word}.")
         coverage, dense = self.relevance(question, passages, idf)
         if coverage < self.config.min_coverage:
             return Verdict.refuse("low-coverage")
@@ -148,6 +153,21 @@ class Gate:
         if not chosen or max(c.direct for c in chosen) < self.config.min_sentence_coverage:
             return Verdict.refuse("no-sentence")
         return ANSWERABLE
+
+    def outlet_comment_only(self, question: str, passages: Sequence[Passage], idf: IdfFn) -> tuple[str, str]:
+        """For a question that names one of the store's outlets, (that outlet, the question's most
+        specific word) when, among that outlet's passages, only readers' comments write the word
+        (`comment_only_word`); else ("", "")."""
+        if self.outlet_names is None:
+            return "", ""
+        aliases = self.outlet_names()
+        sources = sorted(set().union(*aliases.values())) if isinstance(aliases, Mapping) and aliases else []
+        names = outlet_names_of(tuple(sources))
+        named = list(dict.fromkeys(names.mentioned_in(question)))
+        own = [p for p in passages if named and p.source == named[0]]
+        if len(named) != 1 or not own:
+            return "", ""
+        return named[0], comment_only_word(names.blank(question), own, idf)
 
     def relevance(self, question: str, passages: Sequence[Passage], idf: IdfFn) -> tuple[float, float]:
         """(coverage, dense): how much of the question the top passages cover, and the best

@@ -44,7 +44,8 @@ def without_dates(text: str) -> str:
 
 
 @lru_cache(maxsize=4)
-def _outlet_names(sources: tuple[str, ...]) -> OutletNames:
+def outlet_names_of(sources: tuple[str, ...]) -> OutletNames:
+    """The `OutletNames` of a store's outlets (remembered: built once per set of outlets)."""
     return OutletNames(sources)
 
 
@@ -58,7 +59,7 @@ def content_question(question: str, outlets: Sequence[str] = ()) -> str:
     survey?" (the survey's own sentence names the outlet)."""
     text = question
     if outlets:
-        names = _outlet_names(tuple(outlets))
+        names = outlet_names_of(tuple(outlets))
         # one outlet named may be what the question is about ("according to the GP Frontline
         # survey"); several outlets, or several dates, place the reports to compare
         spans = names.mention_ranges(text)

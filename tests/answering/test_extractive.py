@@ -269,6 +269,21 @@ def test_a_question_whose_most_specific_word_only_a_reader_uses_is_refused_sayin
     assert gate.check("What did readers say about paying for appraisals?", [LOCUM_CARD, APPRAISAL_COMMENT]).answerable
 
 
+def test_a_named_outlet_whose_readers_alone_mention_the_subject_did_not_report_it():
+    cqc = Passage(chunk_id="f1", doc_id="f1", source="GP Frontline", title="CQC to replace routine visits",
+                  text="Practices rated good will no longer receive routine CQC inspections from 1 July.")
+    ashworth = Passage(chunk_id="p1", doc_id="p1", source="Pulse", title="Ashworth interview",
+                       text="Labour must convince graduates that general practice is exciting, Ashworth said.")
+    aside = Passage(chunk_id="p2", doc_id="p2", parent_id="p1", kind="comment", source="Pulse",
+                    title="Ashworth interview", text="Workload dumping; chronic understaffing; CQC inspections.")
+    gate = Gate(outlet_names=lambda: {"pulse": {"Pulse"}, "gp frontline": {"GP Frontline"}})
+    verdict = gate.check("What did Pulse report about the CQC?", [aside, ashworth, cqc])
+    assert verdict.reason == "comment-only" and verdict.text.endswith("in Pulse's coverage, only readers' comments "
+                                                                      "mention CQC.")
+    assert gate.check("What did GP Frontline report about the CQC?", [cqc, aside, ashworth]).reason != "comment-only"
+    assert gate.check("What did Pulse readers say about the CQC?", [aside, ashworth, cqc]).reason != "comment-only"
+
+
 def test_till_is_a_function_word_like_until():
     assert question_terms("open 8 till 6.30") == question_terms("open 8 until 6.30")
 

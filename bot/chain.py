@@ -8,7 +8,7 @@ a restart. `build_chain` is the only place a chain is assembled from settings.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import Callable, Iterator
 
@@ -119,7 +119,7 @@ class AnswerChain:
         """Yield text pieces as an LLM writes them, then the final `Answer` (the extractive
         answerer and refusals yield just the Answer)."""
         options = options or AskOptions()
-        period = asked_period(question, self.today())
+        period, options = self._period_asked(question, options)
         if period is not None:  # "What happened on 16 May 2025?", "What's new?": a listing, not a search
             yield self._digest(question, period, options)
             return
@@ -145,6 +145,21 @@ class AnswerChain:
                           "total_ms": (t2 - t0) * 1000}
         memory.after_question()
         yield answer
+
+    def _period_asked(self, question: str, options: AskOptions) -> tuple[Period | None, AskOptions]:
+        """The period a question asks the coverage of (`asked_period`), and the options to list
+        it with: "What did GP Frontline publish on 16 May 2025?" lists that outlet's alone."""
+        period = asked_period(question, self.today())
+        if period is not None:
+            return period, options
+        outlets = self.retriever.index().outlets
+        named = tuple(dict.fromkeys(outlets.mentioned_in(question)))
+        if not named or (options.filters is not None and options.filters.sources is not None):
+            return None, options
+        period = asked_period(outlets.blank(question), self.today())
+        if period is None:
+            return None, options
+        return period, replace(options, filters=replace(options.filters or SearchFilters(), sources=named))
 
     def _digest(self, question: str, period: Period, options: AskOptions) -> Answer:
         """The coverage published in the period a question asks about, newest first."""

@@ -21,6 +21,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import date
 from functools import lru_cache
 
 from vectorstore.passage import Passage
@@ -31,7 +32,8 @@ from ..language.entities import PLACE_QUALIFIERS
 from ..language.forms import forms_written
 from ..language.lexicon import Lexicon, load_lexicon
 from ..language.outlets import unknown_outlets
-from ..language.framing import outlet_names_of
+from ..language.dates import find_dates, near_date
+from ..language.framing import outlet_names_of, without_dates
 from ..language.questions import asks_about_readers, question_acronyms, question_names
 from ..language.terms import acronym_terms, question_terms, term_set
 from .base import Answerer, Evidence
@@ -176,6 +178,9 @@ class Gate:
         q_terms = set(question_terms(question))
         if not q_terms or not passages:
             return 0.0, -1.0
+        if _dated_as_asked(question, passages[:cfg.coverage_passages]):
+            # "… on 11 Feb 2025?": the day is the passages' publication date, not words they write
+            q_terms = set(question_terms(without_dates(question))) or q_terms
         weights = {t: idf(t) for t in q_terms}
         total = sum(weights.values()) or 1.0
         covered: set[str] = set()
@@ -204,6 +209,18 @@ class Gate:
         Scotland is not answered by coverage of England."""
         text = " ".join(mentioning_text(p) for p in passages)
         return [n for n in question_names(question, self.lexicon) if question_terms(n) and not name_written(text, n)]
+
+
+def _dated_as_asked(question: str, passages: Sequence[Passage]) -> bool:
+    """True when a passage was published within a day of a date the question names."""
+    dates = find_dates(question)
+    for p in passages if dates else ():
+        try:
+            if near_date(date.fromisoformat(p.published[:10]), dates, 1):
+                return True
+        except ValueError:
+            continue
+    return False
 
 
 def comment_only_word(question: str, passages: Sequence[Passage], idf: IdfFn) -> str:

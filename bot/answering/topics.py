@@ -18,6 +18,7 @@ from vectorstore.passage import Passage
 
 from ..language.analysis import analysed
 from ..language.forms import other_form_written
+from ..language.framing import without_dates
 from ..language.lexicon import Lexicon
 from ..language.questions import question_acronyms, question_names
 from ..language.terms import acronym_terms, question_terms, term_set
@@ -59,7 +60,7 @@ def absent_topics(question: str, passages: Sequence[Passage], corpus_df: Callabl
     publication wrote says "flood", but one word of a long question is not what it turns on. Words with digits, names
     and acronyms are the other rules' business (a name written in part, "Chelsea" for Chelsea
     Football Club, is written)."""
-    phrases = topic_phrases(question)
+    phrases = topic_phrases(without_dates(question))  # "11 Feb 2025" places the report: no topic ("feb" is unwritten)
     if not phrases:
         return []
     named = {t for n in question_names(question, lexicon) + question_acronyms(question, lexicon)

@@ -11,7 +11,7 @@ import re
 from functools import lru_cache
 from typing import Callable
 
-from .dates import MONTH_NAMES, MONTH_PATTERN, WEEKDAY_NAMES
+from .dates import MONTH_NAMES, MONTH_PATTERN, MONTHS, WEEKDAY_NAMES
 from .lexicon import Lexicon, load_lexicon
 from .readers import READERS_NAMED, READERS_QUESTION
 
@@ -97,7 +97,8 @@ def asks_about_readers(question: str) -> bool:
 
 _NAME = re.compile(r"\b[A-Z][a-z]+(?:[A-Z][a-z]+|['’][A-Z][a-z]+)*(?:\s+[A-Z][a-z]+(?:[A-Z][a-z]+|['’][A-Z][a-z]+)*)*")
 _NOT_NAMES = frozenset("I A The What Which Who When Where Why How Did Does Do Is Are Was Were Has Have Can Could "
-                       "Will Would Should".split()) | {n.capitalize() for n in MONTH_NAMES + WEEKDAY_NAMES}
+                       "Will Would Should".split()) | {n.capitalize() for n in MONTH_NAMES + WEEKDAY_NAMES} \
+    | {n.capitalize() for n in MONTHS} | {n[:3].capitalize() for n in WEEKDAY_NAMES}  # "Feb", "Sept", "Tue"
 
 
 def question_names(question: str, lexicon: Lexicon | None = None) -> list[str]:

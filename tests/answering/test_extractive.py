@@ -284,6 +284,17 @@ def test_a_named_outlet_whose_readers_alone_mention_the_subject_did_not_report_i
     assert gate.check("What did Pulse readers say about the CQC?", [aside, ashworth, cqc]).reason != "comment-only"
 
 
+def test_a_day_the_passages_were_published_on_is_not_a_word_they_must_write():
+    pension = Passage(chunk_id="x1", doc_id="x1", source="GP Frontline", published="2025-02-11",
+                      title="Pension statement error", text="Around 3,260 GPs were sent incorrect pension statements.")
+    gate = Gate()
+    dated, idf = "What did the coverage say about pensions on 11 Feb 2025?", gate.idf_for([pension])
+    assert gate.relevance(dated, [pension], idf)[0] == gate.relevance("What did the coverage say about pensions?",
+                                                                      [pension], idf)[0]
+    other_day = Passage(**{**pension.__dict__, "published": "2025-03-19"})
+    assert gate.relevance(dated, [other_day], idf)[0] < gate.relevance(dated, [pension], idf)[0]
+
+
 def test_till_is_a_function_word_like_until():
     assert question_terms("open 8 till 6.30") == question_terms("open 8 until 6.30")
 

@@ -190,3 +190,10 @@ def test_a_question_for_the_latest_coverage():
         assert not asks_for_latest(q), q
     assert question_terms("What's the latest on the GP contract?") == ["gp", "contract"]
     assert "latest" in question_terms("What was Dunzo's latest funding round?")
+
+
+def test_abbreviated_months_and_days_are_not_names():
+    from bot.language.questions import question_names
+
+    assert "Feb" not in question_names("What did GP Frontline say about pensions on 11 Feb 2025?")
+    assert "Sept" not in question_names("What happened on Tue 2 Sept?")

@@ -168,7 +168,8 @@ class AnswerChain:
         passages = self.retriever.published(period.first, period.last, k=max(options.k or self.top_k, 1),
                                             filters=options.filters)
         t1 = time.perf_counter()
-        answer = digest_answer(question, period, passages)
+        answer = digest_answer(question, period, passages,
+                               outlets=options.filters.sources if options.filters and options.filters.sources else ())
         t2 = time.perf_counter()
         answer.timings = {"retrieve_ms": (t1 - t0) * 1000, "answer_ms": (t2 - t1) * 1000, "total_ms": (t2 - t0) * 1000}
         memory.after_question()

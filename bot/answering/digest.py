@@ -20,13 +20,15 @@ from .quotes import render_quote
 MAX_QUOTE_CHARS = 300  # a listing's line: the lede, trimmed
 
 
-def digest_answer(question: str, period: Period, passages: Sequence[Passage], answerer: str = "extractive") -> Answer:
+def digest_answer(question: str, period: Period, passages: Sequence[Passage], answerer: str = "extractive",
+                  outlets: Sequence[str] = ()) -> Answer:
     """One dated, cited line per passage (as `HybridRetriever.published` lists them), or a
-    refusal that names the period."""
+    refusal that names the period (and the `outlets` the listing was limited to)."""
     passages = list(passages)
     if not passages:
         when = f" published {period.label}" if period.label else ""
-        return Answer.not_found(question, answerer=answerer, text=f"The coverage I have has nothing{when}.")
+        source = f" from {' or '.join(outlets)}" if outlets else ""
+        return Answer.not_found(question, answerer=answerer, text=f"The coverage I have has nothing{source}{when}.")
     lines = [render_quote(passage.text if passage.is_comment else _first_sentence(passage), passage, n,
                           MAX_QUOTE_CHARS, dated=True)
              for n, passage in enumerate(passages, start=1)]

@@ -74,6 +74,12 @@ def test_what_was_published_when(chain):
     finally:
         chain.today = date.today
     assert [c.published[:10] for c in week.citations] == ["2025-05-16"]
+    # an outlet's coverage of a day is that outlet's listing
+    outlet_day = chain.ask("What did GP Frontline publish on 16 May 2025?")
+    assert [c.title for c in outlet_day.citations] == \
+        ["LMC conference votes to reject 4.7% contract deal and calls for indicative ballot"]
+    none = chain.ask("What did GP Frontline publish on 17 May 2025?")
+    assert not none.found and none.answer == "The coverage I have has nothing from GP Frontline published on 17 May 2025."
     newest = chain.ask("What's new?", AskOptions(k=3))
     assert [c.published[:10] for c in newest.citations] == sorted((c.published[:10] for c in newest.citations),
                                                                    reverse=True)

@@ -21,7 +21,7 @@ from .answering.base import Answerer, Evidence
 from .answering.digest import digest_answer
 from .answering.extractive import ExtractiveAnswerer
 from .answering.gate import Gate, Verdict
-from .language.followups import resolved_question
+from .language.followups import follow_up_subject, resolved_question
 from .language.lexicon import load_lexicon
 from .language.parts import question_parts
 from .language.periods import Period, asked_period
@@ -99,11 +99,12 @@ class AnswerChain:
         return out
 
     def _evidence(self, question: str, passages: list[Passage], siblings: list[Passage],
-                  options: AskOptions) -> Evidence:
+                  options: AskOptions, original: str = "") -> Evidence:
         outlets = self.retriever.index().outlets
         return Evidence(passages=passages, siblings=siblings, context=options.context,
                         parts=question_parts(question, outlets), outlets=outlets.sources,
-                        named_outlets=outlets.mentioned_in(question), boilerplate=self.retriever.index().boilerplate)
+                        named_outlets=outlets.mentioned_in(question), boilerplate=self.retriever.index().boilerplate,
+                        subject=follow_up_subject(original, options.context) if original else "")
 
     def ask(self, question: str, options: AskOptions | None = None) -> Answer:
         """Answer one question."""
@@ -130,10 +131,10 @@ class AnswerChain:
         if not verdict.answerable:
             answer = Answer.not_found(question, passages=passages, answerer=self.answerer.name, text=verdict.text)
         elif not incremental:
-            answer = self.answerer.answer(asked, self._evidence(asked, passages, siblings, options))
+            answer = self.answerer.answer(asked, self._evidence(asked, passages, siblings, options, question))
         else:
             answer = None
-            for item in self.answerer.stream(asked, self._evidence(asked, passages, siblings, options)):
+            for item in self.answerer.stream(asked, self._evidence(asked, passages, siblings, options, question)):
                 if isinstance(item, Answer):
                     answer = item
                 else:

@@ -20,7 +20,8 @@ class Evidence:
     `context` is the earlier question and answer of a follow-up; `parts` are the question's
     parts when it names several outlets or dates; `outlets` are the store's outlet names, and
     `named_outlets` those the question names, in the question's order; `boilerplate` the
-    fingerprints of sentences the corpus writes in many documents (never quoted).
+    fingerprints of sentences the corpus writes in many documents (never quoted); `subject`
+    the earlier question's words a follow-up was asked with (`followups.follow_up_subject`).
     """
 
     passages: list[Passage]
@@ -30,6 +31,7 @@ class Evidence:
     outlets: list[str] = field(default_factory=list)
     named_outlets: list[str] = field(default_factory=list)  # the store's outlets the question names, in order
     boilerplate: frozenset[int] = frozenset()
+    subject: str = ""  # a follow-up's words from the earlier question ("winter access fund"), added to it
 
 
 @runtime_checkable

@@ -17,7 +17,8 @@ from ..language.framing import content_question
 from ..language.lexicon import Lexicon, load_lexicon
 from ..language.parts import QuestionPart, clause_questions
 from ..language.questions import asks_about_readers, question_names
-from ..language.terms import question_terms
+from ..language.analysis import analysed
+from ..language.terms import question_terms, term_set
 from .base import Evidence
 from .coverage import CoverageConfig, article_quotes, in_question_order, is_headline, more_of_each, spans_several
 from .gate import mentioning_text, mentions
@@ -43,6 +44,10 @@ class ExtractiveConfig:
     # consistent?": Z is asked of both). MultiHop dev answer_quotes_fact: 0 (the part's words
     # only) 0.731, 0.25: 0.730, 0.5: 0.736 (kept), 1.0: 0.731.
     part_rest_weight: float = 0.5
+    # A follow-up's words from the earlier question weigh this much when its quote is chosen:
+    # "What did he say about pensions?" after "Who is the shadow health secretary?" quoted the
+    # "Shadow health secretary Jonathan Ashworth …" line, not what he said about pensions.
+    follow_up_subject_weight: float = 0.1
 
 
 SIBLING_NAME_WEIGHT = 0.3  # a name in the rest of the top article counts this much (a retrieved passage 1 to 0.5)
@@ -74,12 +79,18 @@ class ExtractiveAnswerer:
         passages = list(evidence.passages)
         extra = list(evidence.siblings)
         idf = self.corpus_idf if self.config.corpus_idf and self.corpus_idf is not None else None
+        if evidence.subject:  # "What did he say about pensions?" after "Who is the shadow health secretary?":
+            # the subject found the article; the follow-up's own words choose the quote
+            idf = _subject_weights(set(question_terms(question)) - set(question_terms(evidence.subject)),
+                                   idf or candidate_idf(passages), self.config.follow_up_subject_weight)
         # sentences are scored on what the question asks about, not on the outlets and dates placing it
         asked = content_question(question, evidence.outlets)
         scored = self.scorer.score(asked, passages, extra, idf=idf, boilerplate=evidence.boilerplate)
         quotable = passages + extra
         # when the question names a practice or a person, quote the articles that mention it
         off_focus = off_focus_docs(question, quotable, self.lexicon) if self.config.focus_on_names else set()
+        if evidence.subject:  # a follow-up is about the earlier question's subject ("they" are Harrow Lane's patients)
+            off_focus |= off_subject_docs(evidence.subject, quotable)
         focused = [s for s in scored if quotable[s.passage_index].doc_id not in off_focus]
         by_part = self.part_quotes(evidence.parts, passages, evidence.outlets, asked, evidence.boilerplate)
         if not by_part and self.config.clause_quotes:  # "How many …, and how did … describe it?"
@@ -198,6 +209,25 @@ def off_focus_docs(question: str, passages: Sequence[Passage], lexicon: Lexicon 
     if not any(all(mentions(text, n) for n in names) for text in joined.values()):
         return set()
     return {doc for doc, text in joined.items() if not any(mentions(text, n) for n in names)}
+
+
+def off_subject_docs(subject: str, passages: Sequence[Passage]) -> set[str]:
+    """Documents that write none of a follow-up's subject terms, when some document writes
+    them all (empty otherwise)."""
+    wanted = set(question_terms(subject))
+    if not wanted:
+        return set()
+    written: dict[str, set[str]] = {}
+    for p in passages:
+        written.setdefault(p.doc_id, set()).update(term_set(p.title) | analysed(p.text).terms)
+    if not any(wanted <= terms for terms in written.values()):
+        return set()
+    return {doc for doc, terms in written.items() if not wanted & terms}
+
+
+def _subject_weights(own: set[str], idf: IdfFn, weight: float) -> IdfFn:
+    """Term weights for a follow-up's quote: `idf`, times `weight` for the earlier question's words."""
+    return lambda term: idf(term) * (1.0 if term in own else weight)
 
 
 def _part_weights(own: set[str], idf: IdfFn, rest: float) -> IdfFn:

@@ -18,10 +18,17 @@ _REFERS_BACK = re.compile(r"\b(it|its|it's|they|them|their|theirs|this|that|thes
 _WORD = re.compile(r"[\w’'£$€%.,-]+")
 
 
+# a capitalised word after the first: a question that names something of its own ("Who chairs the BMA?")
+_NAMES_SOMETHING = re.compile(r"(?<!^)(?<![.?!]\s)\b[A-Z][\w’'-]*")
+
+
 def refers_back(question: str) -> bool:
-    """True when a question leans on an earlier one: a pronoun ("When does it close?") or at
-    most one word of its own to search for ("And the BMA?")."""
-    return bool(_REFERS_BACK.search(question)) or len(question_terms(question)) <= 1
+    """True when a question leans on an earlier one: a pronoun ("When does it close?"), at
+    most one word of its own to search for ("And the BMA?"), or two that name nothing
+    ("How many patients are affected?" after "What is happening to Harrow Lane Surgery?")."""
+    own = question_terms(question)
+    return bool(_REFERS_BACK.search(question)) or len(own) <= 1 or (
+        len(own) == 2 and not _NAMES_SOMETHING.search(question.strip()))
 
 
 def earlier_question(context: str) -> str:
@@ -37,14 +44,20 @@ def subject_words(question: str) -> str:
     return " ".join(w.strip(".,?") for w in _WORD.findall(question) if question_terms(w.strip(".,?")))
 
 
+def follow_up_subject(question: str, context: str) -> str:
+    """The earlier question's subject words a follow-up that refers back is asked of (those the
+    follow-up does not write itself); "" for any other question."""
+    if not context or not refers_back(question):
+        return ""
+    subject = subject_words(earlier_question(context))
+    own = set(question_terms(question))
+    return " ".join(w for w in subject.split() if not set(question_terms(w)) <= own)
+
+
 def resolved_question(question: str, context: str) -> str:
     """The question the gate and the answerer read: a follow-up that refers back, with the
     earlier question's subject added; any other question unchanged."""
-    if not context or not refers_back(question):
-        return question
-    subject = subject_words(earlier_question(context))
-    own = set(question_terms(question))
-    extra = " ".join(w for w in subject.split() if not set(question_terms(w)) <= own)
+    extra = follow_up_subject(question, context)
     return f"{question} {extra}" if extra else question
 
 

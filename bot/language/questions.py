@@ -27,6 +27,8 @@ _QUANTITY_Q = re.compile(r"\b(how (much|many|big|large|long)|what (percentage|pr
 # "Which constituency was he MP for when he talked to Pulse?" only sets the time of what it asks
 _WHEN_Q = re.compile(r"^\s*when\b|\bwhen\s+(?:is|are|was|were|do|does|did|will|would|can|could|should|must|has|"
                      r"have|had|might)\b|\b(what date|which date|what year|by when|deadline|closing date)\b", re.I)
+# "Where will they go?" is answered by a sentence that places something ("in the neighbouring towns of Stonecastle")
+_WHERE_Q = re.compile(r"^\s*where\b|\b(?:which|what) (?:town|city|place|county|country|area|region)\b", re.I)
 _OFTEN_Q = re.compile(r"\bhow (often|frequently)\b", re.I)
 # "How much was the pay rise?", "How big is the uplift?": a change is answered in money or a percentage
 _CHANGE_Q = re.compile(r"\bhow (much|big|large)\b.*\b(rise|rises|uplift|uplifts|increase|increases|raise|cut|cuts|"
@@ -41,6 +43,9 @@ _IN_TEXT = {
     "money": re.compile(r"[£$€]\s?\d|\b\d[\d,.]*\s?(m|bn|k|million|billion|pounds|pence|p)\b", re.I),
     "amount": re.compile(r"[£$€]\s?\d|\b\d[\d,.]*\s?(m|bn|k|million|billion|pounds|pence|p)\b|\d\s?%|"
                          r"\b\d[\d.]*\s?per ?cent\b", re.I),
+    # a named place ("in the neighbouring towns of Stonecastle"), or a web or mail address ("Where do I apply?")
+    "place": re.compile(r"\b(?:in|at|to|from|near|of|across|on)\s+(?:the\s+)?(?:[\w-]+\s+){0,3}?[A-Z][a-z]+|"
+                        r"https?://|\bwww\.|\w@\w"),
     "frequency": re.compile(r"\b(every|each|per|annual|annually|monthly|weekly|daily|yearly|once|twice|times a|"
                             r"a (year|month|week|day))\b", re.I),
 }
@@ -58,7 +63,7 @@ _WHEN_CLAUSE = re.compile(r"^\s*when\b[^,?]*,\s*(?=(?:\w+\s+){0,2}?(?:what|how|w
 
 def answer_type(question: str, lexicon: Lexicon | None = None) -> str | None:
     """What kind of answer the question wants: money, an amount (money or a percentage: "How
-    much was the pay rise?"), quantity, date, frequency, or None (a
+    much was the pay rise?"), quantity, date, place, frequency, or None (a
     leading "When …," clause only sets the time of the question that follows it)."""
     lexicon = lexicon or load_lexicon()
     question = _WHEN_CLAUSE.sub("", question)
@@ -72,6 +77,8 @@ def answer_type(question: str, lexicon: Lexicon | None = None) -> str | None:
         return "quantity"
     if _WHEN_Q.search(question):
         return "date"
+    if _WHERE_Q.search(question):
+        return "place"
     return None
 
 

@@ -295,6 +295,19 @@ def test_a_day_the_passages_were_published_on_is_not_a_word_they_must_write():
     assert gate.relevance(dated, [other_day], idf)[0] < gate.relevance(dated, [pension], idf)[0]
 
 
+def test_a_follow_up_is_answered_by_its_own_words_from_its_subject_articles():
+    intro = _p("a1", "ash", "Shadow health secretary Jonathan Ashworth has said Labour must convince graduates.",
+               title="Ashworth interview")
+    pensions = _p("a2", "ash", "Regarding the pensions tax issue, Mr Ashworth said he will urgently try to resolve it.",
+                  title="Ashworth interview", index=1)
+    error = _p("g1", "gpf", "Around 3,260 GPs were sent incorrect pension statements and face tax bills.",
+               title="Pension statement error")
+    question = "What did he say about pensions? shadow health secretary"  # as the chain resolves the follow-up
+    evidence = Evidence([intro, error, pensions], subject="shadow health secretary")
+    answer = ExtractiveAnswerer().answer(question, evidence)
+    assert answer.answer.startswith("Regarding the pensions tax issue") and "3,260" not in answer.answer
+
+
 def test_till_is_a_function_word_like_until():
     assert question_terms("open 8 till 6.30") == question_terms("open 8 until 6.30")
 

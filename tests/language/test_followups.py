@@ -29,3 +29,13 @@ def test_a_chain_of_follow_ups_keeps_its_topic():
     assert topic_of("When does it close?", EARLIER) == "How much is the winter access fund?"
     assert topic_of("What about the CQC changes?", EARLIER) == "What about the CQC changes?"
     assert topic_of("How much is the winter access fund?", "") == "How much is the winter access fund?"
+
+
+def test_two_words_that_name_nothing_lean_on_the_earlier_question():
+    from bot.language.followups import follow_up_subject
+
+    harrow = "Q: What is happening to Harrow Lane Surgery?"
+    assert refers_back("How many patients are affected?")
+    assert not refers_back("Who chairs the BMA?")  # names something of its own
+    assert follow_up_subject("How many patients are affected?", harrow) == "Harrow Lane Surgery"
+    assert follow_up_subject("Who chairs the BMA?", harrow) == ""

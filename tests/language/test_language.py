@@ -197,3 +197,11 @@ def test_abbreviated_months_and_days_are_not_names():
 
     assert "Feb" not in question_names("What did GP Frontline say about pensions on 11 Feb 2025?")
     assert "Sept" not in question_names("What happened on Tue 2 Sept?")
+
+
+def test_where_questions_want_a_sentence_that_places_something():
+    from bot.language.questions import answer_type, has_answer_type
+
+    assert answer_type("Where will they go?") == "place" and answer_type("Which town is closing?") == "place"
+    assert has_answer_type("They will re-register at practices in the neighbouring towns of Stonecastle.", "place")
+    assert not has_answer_type("Campaigners say the plans do not go far enough.", "place")

@@ -35,7 +35,7 @@ from ..language.outlets import unknown_outlets
 from ..language.dates import find_dates, near_date
 from ..language.framing import outlet_names_of, without_dates
 from ..language.questions import asks_about_readers, question_acronyms, question_names
-from ..language.terms import acronym_terms, question_terms, term_set
+from ..language.terms import acronym_terms, question_terms, term_set, terms
 from .base import Answerer, Evidence
 from .sentences import IdfFn, SentenceScorer, candidate_idf
 from .topics import absent_topics
@@ -223,11 +223,17 @@ def _dated_as_asked(question: str, passages: Sequence[Passage]) -> bool:
     return False
 
 
+# words that compare what the question asks about ("Which is bigger, the ARRS pot or the flex fund?"):
+# the reporting that answers gives the figures, and a reader's "Bigger cages." is no topic
+_COMPARING = frozenset(terms("bigger biggest larger largest smaller smallest greater greatest higher highest lower "
+                             "lowest better worse"))
+
+
 def comment_only_word(question: str, passages: Sequence[Passage], idf: IdfFn) -> str:
     """The question's most specific word (the highest `idf` of its terms), as the question
     writes it, when a reader's comment among the passages writes it and no reporting does
     (headline or text); else "". A reader's aside is not coverage of the thing."""
-    q_terms = question_terms(question)
+    q_terms = [t for t in question_terms(question) if t not in _COMPARING]
     if not q_terms:
         return ""
     top = max(dict.fromkeys(q_terms), key=idf)

@@ -246,6 +246,7 @@ def likely_answer(question: str, texts: Iterable[tuple[str | tuple[str, str], fl
     role = frozenset(question_terms(" ".join(w for w in re.findall(r"\b[a-z][\w’'-]*", question)))) - {noun}
     deed = asked_deed(question)
     role = role | {deed} if deed else role
+    deed_written = deed_done = False  # the deed is written somewhere; beside a name that can answer
     noun_near = re.compile(rf"\b{re.escape(noun)}", re.I) if noun else None
     counts: Counter[str] = Counter()
     described: Counter[str] = Counter()
@@ -269,6 +270,7 @@ def likely_answer(question: str, texts: Iterable[tuple[str | tuple[str, str], fl
         role_at = [(a + at, b + at, term) for part, at in parts for a, b, term in _role_places(role, part)] \
             if role and spans else []
         role_starts = [a for a, _, _ in role_at]
+        deed_written = deed_written or any(term == deed for _, _, term in role_at)
         for name, start, end in _with_heads(spans, text) if kind == "person" else spans:
             ok = candidates.get(name)
             if ok is None:
@@ -283,6 +285,7 @@ def likely_answer(question: str, texts: Iterable[tuple[str | tuple[str, str], fl
             if deed in near and any(term == deed and not _SENTENCE_END.search(text, min(a, start), max(b, end))
                                     for a, b, term in around):
                 weight_here *= DEED_BOOST  # who did what the question asks, in the same sentence
+                deed_done = True
             words = name.split()
             key = words[-1].lower()
             # the kind asked for, in the name ("University of Northgate": only such names compete)
@@ -297,6 +300,8 @@ def likely_answer(question: str, texts: Iterable[tuple[str | tuple[str, str], fl
             full_forms.setdefault(key, Counter())[name] += weight_here
     if kind == "thing" and described:
         counts = described
+    if deed_written and not deed_done:
+        return None  # "Who runs NHS Pensions?": the passages say who (an authority), and it is no one named here
     for key, _ in counts.most_common():
         forms = full_forms[key]
         best = max(forms, key=lambda f: (len(f.split()) >= 2, forms[f]))

@@ -104,3 +104,9 @@ def test_a_place_is_not_who_a_question_asks_for():
     assert likely_answer("Who leads the locum boycott?", [(text, 1.0)]) == "Kwame Asante-Rowe"
     assert likely_answer("Who leads the locum boycott?", [("Locum GPs boycott North Calderford ICB rate card in "
                                                             "North Calderford.", 1.0)]) is None
+
+
+def test_no_one_is_named_when_the_deed_is_written_beside_no_person():
+    text = ("The error affected 6% of members, according to the NHS Business Services Authority, which runs NHS "
+            "Pensions. Dr Samir Venkataraman, pensions lead for the BMA, said the news had caused distress.")
+    assert likely_answer("Who runs NHS Pensions?", [(text, 1.0)]) is None

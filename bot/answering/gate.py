@@ -223,10 +223,11 @@ def _dated_as_asked(question: str, passages: Sequence[Passage]) -> bool:
     return False
 
 
-# words that compare what the question asks about ("Which is bigger, the ARRS pot or the flex fund?"):
-# the reporting that answers gives the figures, and a reader's "Bigger cages." is no topic
+# words that compare what the question asks about ("Which is bigger, the ARRS pot or the flex fund?"),
+# or stand for whoever did it ("Did anyone suggest …?"): the reporting that answers writes neither,
+# and a reader's "Bigger cages." is no topic
 _COMPARING = frozenset(terms("bigger biggest larger largest smaller smallest greater greatest higher highest lower "
-                             "lowest better worse"))
+                             "lowest better worse anyone anybody someone somebody everyone everybody"))
 
 
 def comment_only_word(question: str, passages: Sequence[Passage], idf: IdfFn) -> str:

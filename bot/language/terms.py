@@ -47,7 +47,6 @@ article articles report reported reports reporting according say says said tell 
 mentions news story stories piece coverage question answer please much many anything something whether
 discuss discussed discusses suggest suggests suggested indicate indicates indicated
 actually really far currently yet still ever
-anyone anybody someone somebody everyone everybody anything something
 happen happens happened happening
 reader readers comment comments commenter commenters commented
 """.split())

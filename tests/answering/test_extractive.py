@@ -347,3 +347,11 @@ def test_a_when_question_prefers_the_sentence_that_names_a_day():
                               "Practices have until 7 November 2025 to opt in.", title=title)
     answer = _answer(ExtractiveAnswerer(), "When does the winter access fund close?", [page])
     assert answer.found and answer.answer.startswith("Practices have until 7 November 2025 to opt in.")
+
+
+def test_a_word_for_whoever_did_it_is_not_what_the_comment_only_rule_turns_on():
+    reported = _p("h1", "hs", "The health secretary said he wants to reset the relationship with GPs.",
+                  title="Health secretary writes to GPs")
+    aside = Passage(chunk_id="h2", doc_id="h2", parent_id="hs", kind="comment", title="Health secretary writes to GPs",
+                    text="Would anyone here want to be health secretary? DT for health secretary!!!")
+    assert Gate().check("Did anyone suggest a new health secretary?", [reported, aside]).reason != "comment-only"

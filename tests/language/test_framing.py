@@ -59,6 +59,3 @@ def test_an_outlet_that_reports_is_not_what_the_question_is_about():
                                                          ["Pulse"]))
     assert "frontlin" not in question_terms(content_question("What has GP Frontline said on pensions?", OUTLETS))
 
-
-def test_anyone_is_a_function_word():
-    assert question_terms("Did anyone suggest a new health secretary?") == ["new", "health", "secretari"]

@@ -164,7 +164,6 @@ def run_bench(settings: Settings, corpus: Path, queries: Path, out: Path, *, onl
         results["latency_short"] = short_question_latency(settings, settings.store_dir / "bench-short")
     if "quality" in wanted:
         results["quality"] = {**run_multihop(settings, corpus, queries, progress=True).as_dict(), "measured": stamp}
-        from bot.evaluation.metrics import load_multihop_queries
         from bot.retrieval.rerank import trained_on
 
         seen, cross_validated = trained_on([q["query"] for q in load_multihop_queries(queries)])

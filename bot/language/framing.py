@@ -35,6 +35,10 @@ _DATE_SPAN = re.compile(
 # an outlet named as the one that reports ("What did Pulse report about …", "as GP Frontline said")
 _REPORTS = re.compile(r"(?:['’]s?)?\s*(?:has\s+|have\s+|had\s+)?(?:report|reports|reported|reporting|say|says|said|write|writes|"
                       r"wrote|written|tell|tells|told|cover|covers|covered|publish|publishes|published)\b", re.I)
+# a request that opens the question ("Explain the winter access fund", "Tell me about the rate card"):
+# a sentence that says "explained" is no answer to it
+_REQUEST = re.compile(r"^\s*(?:please\s+)?(?:explain|summari[sz]e|describe|outline|tell me (?:more )?about|"
+                      r"give me (?:an overview of|a summary of|the gist of))\b", re.I)
 _FRAMING = re.compile(r"\b(?:" + "|".join(sorted(FRAMING_WORDS | STANCE_WORDS, key=len, reverse=True)) + r")\b", re.I)
 
 
@@ -68,5 +72,5 @@ def content_question(question: str, outlets: Sequence[str] = ()) -> str:
         elif spans and _REPORTS.match(text, spans[0][2]):
             # "What did Pulse report about GP unemployment?": the outlet reports; it is not the subject
             text = names.blank(text)
-    text = _FRAMING.sub(" ", _DATE_SPAN.sub(" ", text))
+    text = _FRAMING.sub(" ", _DATE_SPAN.sub(" ", _REQUEST.sub(" ", text)))
     return text if question_terms(text) else question

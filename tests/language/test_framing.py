@@ -59,3 +59,9 @@ def test_an_outlet_that_reports_is_not_what_the_question_is_about():
                                                          ["Pulse"]))
     assert "frontlin" not in question_terms(content_question("What has GP Frontline said on pensions?", OUTLETS))
 
+
+
+def test_a_request_that_opens_the_question_is_not_what_quotes_are_chosen_for():
+    assert question_terms(content_question("Explain the winter access fund")) == ["winter", "access", "fund"]
+    assert question_terms(content_question("Tell me about the rate card")) == ["rate", "card"]
+    assert "explain" in question_terms(content_question("Who will explain the shortfall?"))

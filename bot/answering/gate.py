@@ -34,6 +34,7 @@ from ..language.lexicon import Lexicon, load_lexicon
 from ..language.outlets import unknown_outlets
 from ..language.dates import find_dates, near_date
 from ..language.framing import outlet_names_of, without_dates
+from ..language.parts import clause_questions
 from ..language.questions import asks_about_readers, question_acronyms, question_names
 from ..language.terms import acronym_terms, question_terms, term_set, terms
 from .base import Answerer, Evidence
@@ -79,8 +80,8 @@ class Verdict:
     """The gate's decision: answerable, or why not and what to tell the user."""
 
     answerable: bool
-    reason: str = ""  # "no-passages", "unknown-outlet", "missing-name", "comment-only", "low-coverage",
-    # "low-similarity", "no-sentence"
+    reason: str = ""  # "no-passages", "unknown-outlet", "missing-name", "names-apart", "comment-only",
+    # "low-coverage", "low-similarity", "no-sentence"
     text: str = ""  # the refusal shown to users
 
     @classmethod
@@ -137,6 +138,10 @@ class Gate:
             if missing:
                 return Verdict.refuse("missing-name", f"{NOT_FOUND_TEXT[:-1]}: it has nothing about "
                                                       f"{' or '.join(missing)}.")
+            apart = self.names_apart(question, mentioning)
+            if apart:  # "Did the CQC inspect Harrow Lane?": the CQC's coverage and Harrow Lane's are different stories
+                return Verdict.refuse("names-apart", f"{NOT_FOUND_TEXT[:-1]}: nothing it has mentions "
+                                                     f"{' and '.join(apart)} together.")
         idf = self.idf_for(passages)
         if self.config.refuse_comment_only and not asks_about_readers(question):
             word = comment_only_word(question, mentioning, idf)
@@ -156,20 +161,48 @@ class Gate:
             return Verdict.refuse("no-sentence")
         return ANSWERABLE
 
+    def names_apart(self, question: str, passages: Sequence[Passage]) -> list[str]:
+        """For a question that names two or more things (names, acronyms) and no outlet, those
+        names when no one article (with its readers' comments) mentions them all; else []. Each
+        question of a compound one ("How many …, and how did … describe it?") is judged alone."""
+        clauses = clause_questions(question)
+        if clauses:
+            return next((apart for c in clauses if (apart := self.names_apart(c, passages))), [])
+        if self.outlet_names is None or self._named_outlets(question):  # (several outlets' reports are apart by nature)
+            return []
+        # (an outlet the store does not hold counts: "a report by Bloomberg about ACI" needs an article naming both)
+        names = [n for n in dict.fromkeys(question_names(question, self.lexicon)) if question_terms(n)]
+        acronyms = question_acronyms(question, self.lexicon)
+        if len(names) + len(acronyms) < 2:
+            return []
+        by_article: dict[str, list[Passage]] = {}
+        for p in passages:
+            by_article.setdefault(p.article_id, []).append(p)
+        for group in by_article.values():
+            text = " ".join(mentioning_text(p) for p in group)
+            if all(name_written(text, n) for n in names) and all(mentions_acronym(group, a) for a in acronyms):
+                return []
+        return names + acronyms
+
+    def _named_outlets(self, question: str) -> list[str]:
+        """The store's outlets a question names (none without the store's outlet names)."""
+        if self.outlet_names is None:
+            return []
+        aliases = self.outlet_names()
+        sources = sorted(set().union(*aliases.values())) if isinstance(aliases, Mapping) and aliases else []
+        return list(dict.fromkeys(outlet_names_of(tuple(sources)).mentioned_in(question)))
+
     def outlet_comment_only(self, question: str, passages: Sequence[Passage], idf: IdfFn) -> tuple[str, str]:
         """For a question that names one of the store's outlets, (that outlet, the question's most
         specific word) when, among that outlet's passages, only readers' comments write the word
         (`comment_only_word`); else ("", "")."""
-        if self.outlet_names is None:
-            return "", ""
-        aliases = self.outlet_names()
-        sources = sorted(set().union(*aliases.values())) if isinstance(aliases, Mapping) and aliases else []
-        names = outlet_names_of(tuple(sources))
-        named = list(dict.fromkeys(names.mentioned_in(question)))
+        named = self._named_outlets(question)
         own = [p for p in passages if named and p.source == named[0]]
         if len(named) != 1 or not own:
             return "", ""
-        return named[0], comment_only_word(names.blank(question), own, idf)
+        aliases = self.outlet_names() if self.outlet_names is not None else {}
+        sources = sorted(set().union(*aliases.values())) if isinstance(aliases, Mapping) and aliases else []
+        return named[0], comment_only_word(outlet_names_of(tuple(sources)).blank(question), own, idf)
 
     def relevance(self, question: str, passages: Sequence[Passage], idf: IdfFn) -> tuple[float, float]:
         """(coverage, dense): how much of the question the top passages cover, and the best

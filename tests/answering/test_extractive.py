@@ -308,6 +308,21 @@ def test_a_follow_up_is_answered_by_its_own_words_from_its_subject_articles():
     assert answer.answer.startswith("Regarding the pensions tax issue") and "3,260" not in answer.answer
 
 
+def test_two_things_no_article_names_together_are_not_answered_as_if_one_did():
+    closure = _p("k1", "kettle", "Harrow Lane Surgery will hand back its contract on 30 June.")
+    cqc = _p("c1", "cqc", "The CQC will replace routine inspections of good practices with remote reviews.",
+             title="CQC to replace routine visits")
+    gate = Gate(outlet_names=lambda: {"gp frontline": {"GP Frontline"}})
+    verdict = gate.check("Did the CQC inspect Harrow Lane?", [closure, cqc])
+    assert verdict.reason == "names-apart" and verdict.text.endswith("mentions Harrow Lane and CQC together.")
+    both = _p("k2", "kettle", "The CQC last inspected Harrow Lane Surgery in 2019.", index=1)
+    assert gate.check("Did the CQC inspect Harrow Lane?", [closure, cqc, both]).reason != "names-apart"
+    # each question of a compound one is judged alone, and reports of several outlets are apart by nature
+    assert gate.names_apart("How much is Harrow Lane Surgery losing, and what did the CQC announce about inspections?",
+                            [closure, cqc]) == []
+    assert gate.names_apart("Did GP Frontline report on Harrow Lane and the CQC?", [closure, cqc]) == []
+
+
 def test_till_is_a_function_word_like_until():
     assert question_terms("open 8 till 6.30") == question_terms("open 8 until 6.30")
 

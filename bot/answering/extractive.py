@@ -11,7 +11,7 @@ from typing import Iterator, Sequence
 from vectorstore.passage import Passage
 
 from ..answer import Answer, Citation
-from ..language.dates import MentionedDate, asks_for_latest, near_date
+from ..language.dates import asks_for_latest, published_near
 from ..language.entities import likely_answer
 from ..language.framing import content_question
 from ..language.lexicon import Lexicon, load_lexicon
@@ -81,7 +81,7 @@ class ExtractiveAnswerer:
         idf = self.corpus_idf if self.config.corpus_idf and self.corpus_idf is not None else None
         if evidence.subject:  # "What did he say about pensions?" after "Who is the shadow health secretary?":
             # the subject found the article; the follow-up's own words choose the quote
-            idf = _subject_weights(set(question_terms(question)) - set(question_terms(evidence.subject)),
+            idf = _weights(set(question_terms(question)) - set(question_terms(evidence.subject)),
                                    idf or candidate_idf(passages), self.config.follow_up_subject_weight)
         # sentences are scored on what the question asks about, not on the outlets and dates placing it
         asked = content_question(question, evidence.outlets)
@@ -150,14 +150,14 @@ class ExtractiveAnswerer:
         chosen: list[ScoredSentence] = []
         for part in parts:
             pool = [i for i, p in enumerate(passages) if (part.outlet is None or p.source == part.outlet)
-                    and (part.date is None or _near(p, part.date))]
+                    and (part.date is None or published_near(p.published, [part.date], 1))]
             if not pool:
                 continue
             pooled = [passages[i] for i in pool]
             text = content_question(part.text, outlets)
             idf = None
             if asked and self.config.part_rest_weight:
-                idf = _part_weights(set(question_terms(text)), candidate_idf(pooled), self.config.part_rest_weight)
+                idf = _weights(set(question_terms(text)), candidate_idf(pooled), self.config.part_rest_weight)
                 text = f"{text} {asked}"
             for s in self.scorer.score(text, pooled, idf=idf, boilerplate=boilerplate):
                 if s.text == pooled[s.passage_index].title:
@@ -225,23 +225,12 @@ def off_subject_docs(subject: str, passages: Sequence[Passage]) -> set[str]:
     return {doc for doc, terms in written.items() if not wanted & terms}
 
 
-def _subject_weights(own: set[str], idf: IdfFn, weight: float) -> IdfFn:
-    """Term weights for a follow-up's quote: `idf`, times `weight` for the earlier question's words."""
-    return lambda term: idf(term) * (1.0 if term in own else weight)
-
-
-def _part_weights(own: set[str], idf: IdfFn, rest: float) -> IdfFn:
-    """Term weights for a part's quote: `idf`, times `rest` for terms not in the part's own text."""
+def _weights(own: set[str], idf: IdfFn, rest: float) -> IdfFn:
+    """Term weights for a quote: `idf`, times `rest` for terms not in `own` (a part's quote: the
+    rest of the question; a follow-up's: the earlier question's words)."""
     return lambda term: idf(term) * (1.0 if term in own else rest)
 
 
-def _near(passage: Passage, day: MentionedDate, window: int = 1) -> bool:
-    from datetime import date
-
-    try:
-        return near_date(date.fromisoformat(passage.published[:10]), [day], window)
-    except ValueError:
-        return False
 
 
 class Citations:

@@ -21,7 +21,6 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date
 from functools import lru_cache
 
 from vectorstore.passage import Passage
@@ -31,8 +30,8 @@ from ..language.analysis import analysed
 from ..language.entities import PLACE_QUALIFIERS
 from ..language.forms import forms_written
 from ..language.lexicon import Lexicon, load_lexicon
-from ..language.outlets import unknown_outlets
-from ..language.dates import find_dates, near_date
+from ..language.outlets import OutletNames, unknown_outlets
+from ..language.dates import find_dates, published_near
 from ..language.framing import outlet_names_of, without_dates
 from ..language.parts import clause_questions
 from ..language.questions import asks_about_readers, question_acronyms, question_names
@@ -184,13 +183,14 @@ class Gate:
                 return []
         return names + acronyms
 
+    def _outlets(self) -> OutletNames:
+        """The store's outlet names (none without `outlet_names`)."""
+        aliases = self.outlet_names() if self.outlet_names is not None else {}
+        return outlet_names_of(tuple(sorted(set().union(*aliases.values()))) if isinstance(aliases, Mapping) else ())
+
     def _named_outlets(self, question: str) -> list[str]:
-        """The store's outlets a question names (none without the store's outlet names)."""
-        if self.outlet_names is None:
-            return []
-        aliases = self.outlet_names()
-        sources = sorted(set().union(*aliases.values())) if isinstance(aliases, Mapping) and aliases else []
-        return list(dict.fromkeys(outlet_names_of(tuple(sources)).mentioned_in(question)))
+        """The store's outlets a question names."""
+        return list(dict.fromkeys(self._outlets().mentioned_in(question)))
 
     def outlet_comment_only(self, question: str, passages: Sequence[Passage], idf: IdfFn) -> tuple[str, str]:
         """For a question that names one of the store's outlets, (that outlet, the question's most
@@ -200,9 +200,7 @@ class Gate:
         own = [p for p in passages if named and p.source == named[0]]
         if len(named) != 1 or not own:
             return "", ""
-        aliases = self.outlet_names() if self.outlet_names is not None else {}
-        sources = sorted(set().union(*aliases.values())) if isinstance(aliases, Mapping) and aliases else []
-        return named[0], comment_only_word(outlet_names_of(tuple(sources)).blank(question), own, idf)
+        return named[0], comment_only_word(self._outlets().blank(question), own, idf)
 
     def relevance(self, question: str, passages: Sequence[Passage], idf: IdfFn) -> tuple[float, float]:
         """(coverage, dense): how much of the question the top passages cover, and the best
@@ -247,13 +245,7 @@ class Gate:
 def _dated_as_asked(question: str, passages: Sequence[Passage]) -> bool:
     """True when a passage was published within a day of a date the question names."""
     dates = find_dates(question)
-    for p in passages if dates else ():
-        try:
-            if near_date(date.fromisoformat(p.published[:10]), dates, 1):
-                return True
-        except ValueError:
-            continue
-    return False
+    return bool(dates) and any(published_near(p.published, dates, 1) for p in passages)
 
 
 # words that compare what the question asks about ("Which is bigger, the ARRS pot or the flex fund?"),

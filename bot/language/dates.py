@@ -88,6 +88,15 @@ def near_date(day: date, dates: list[MentionedDate], window: int) -> bool:
     return False
 
 
+def published_near(published: str, dates: list[MentionedDate], window: int) -> bool:
+    """True when an ISO publication date ("2025-02-11…") is within `window` days of one of the
+    dates (`near_date`); False when it is missing or not a date."""
+    try:
+        return near_date(date.fromisoformat(published[:10]), dates, window)
+    except ValueError:
+        return False
+
+
 def parse_user_date(text: str | None) -> str | None:
     """"2024-07-01" or "1 July 2024" -> "2024-07-01"; None/"" -> None; else ValueError."""
     if text is None or not str(text).strip():

@@ -48,7 +48,7 @@ import numpy as np
 from vectorstore.passage import Passage
 from vectorstore.store import NewsStore
 
-from ..language.dates import asks_for_latest, find_dates, near_date
+from ..language.dates import asks_for_latest, find_dates, published_near
 from ..language.entities import likely_answer
 from ..language.parts import descriptive_clauses, question_parts
 from ..language.questions import asks_about_readers, split_clauses
@@ -287,7 +287,8 @@ class HybridRetriever:
                 comment_factor if kind == "comment" else 1.0)
             if source in outlets:
                 score += cfg.source_boost
-            if near is not None and (near[i] if i is not None else _near(c["passage"], dates, cfg.date_window_days)):
+            if near is not None and (near[i] if i is not None
+                                     else published_near(c["passage"].published, dates, cfg.date_window_days)):
                 score += cfg.date_boost
             c["fused"] = score + cfg.recency_boost * newness.get(id(c), 0.0)
         if evidence and cfg.sentence_weight > 0 and not (cfg.sentence_undated_only and (dates or find_dates(query))):
@@ -351,11 +352,6 @@ def readers_first(comments: list[Passage], found: list[Passage], k: int, reporti
     return out
 
 
-def _near(p: Passage, dates: list, window: int) -> bool:
-    try:
-        return near_date(date.fromisoformat(p.published[:10]), dates, window)
-    except ValueError:
-        return False
 
 
 def _cap_per_doc(ordered: list, index: LexicalIndex, cap: int, k: int) -> list:

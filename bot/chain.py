@@ -24,7 +24,7 @@ from .answering.gate import Gate, Verdict
 from .language.followups import follow_up_subject, resolved_question
 from .language.lexicon import load_lexicon
 from .language.parts import question_parts
-from .language.periods import Period, asked_period
+from .language.periods import Period, asked_period, mentions_period
 from .language.questions import asks_about_readers
 from .retrieval.filters import SearchFilters
 from .retrieval.hybrid import HybridRetriever
@@ -151,7 +151,7 @@ class AnswerChain:
         """The period a question asks the coverage of (`asked_period`), and the options to list
         it with: "What did GP Frontline publish on 16 May 2025?" lists that outlet's alone."""
         period = asked_period(question, self.today())
-        if period is not None:
+        if period is not None or not mentions_period(question):
             return period, options
         outlets = self.retriever.index().outlets
         named = tuple(dict.fromkeys(outlets.mentioned_in(question)))

@@ -44,6 +44,13 @@ class Period:
         return self.first is None and self.last is None
 
 
+def mentions_period(question: str) -> bool:
+    """True when a question names a day, a month of a year, a relative period or the newest
+    coverage (what `asked_period` needs before it can return a period; a cheap first check)."""
+    return bool(find_date_spans(question) or _MONTH_YEAR.search(question) or _RELATIVE.search(question)
+                or _NEWEST.search(question))
+
+
 def asked_period(question: str, today: date | None = None) -> Period | None:
     """The period a question asks the coverage of, when that is all it asks; else None.
 

@@ -43,9 +43,11 @@ def peak_rss_mb() -> float:
 
 
 def bench_latency(ask: Callable[[str], object], questions: Sequence[str], clients: int = 8) -> dict:
-    """Latency of retrieve + answer in one warm process: one client, then `clients` at once."""
+    """Latency of retrieve + answer in one warm process: one client, then `clients` at once; with the
+    machine's 1-minute load average before and after (other work on a shared machine slows it)."""
     for q in questions[:5]:
         ask(q)  # warm caches and the model
+    load_before = os.getloadavg()[0]  # the machine's state: figures from a busy 2-core machine run slower
 
     def timed(q: str) -> float:
         t0 = time.perf_counter()
@@ -58,6 +60,7 @@ def bench_latency(ask: Callable[[str], object], questions: Sequence[str], client
         concurrent = list(pool.map(timed, questions))
     wall = time.perf_counter() - t0
     return {
+        "load_1m": [round(load_before, 2), round(os.getloadavg()[0], 2)],
         "questions": len(questions),
         "p50_ms": round(percentile(sequential, 50), 1), "p95_ms": round(percentile(sequential, 95), 1),
         "mean_ms": round(statistics.fmean(sequential), 1),

@@ -68,7 +68,9 @@ def _ingest_lines(ing: dict) -> list[str]:
 def _latency_lines(lat: dict, short: dict | None) -> list[str]:
     lines = [
         "## Latency of `ask` (retrieve + extractive answer, one warm process)", "",
-        f"Measured {lat['measured']}.", "",
+        f"Measured {lat['measured']}"
+        + (f"; the machine's 1-minute load average before / after: {' / '.join(map(str, lat['load_1m']))} "
+           "(2 cores)" if "load_1m" in lat else "") + ".", "",
         "| questions | clients | p50 | p95 | throughput | target |", "|---|---|---|---|---|---|",
         f"| MultiHop-RAG dev ({lat['questions']}) | 1 | {lat['p50_ms']} ms | {lat['p95_ms']} ms | | "
         "p50 ≤ 50 ms, p95 ≤ 150 ms |",
@@ -292,6 +294,11 @@ def _scale_lines(sc: dict) -> list[str]:
         f"| dense side forced on | {dense['concurrent_clients']} | {dense['concurrent_p50_ms']} ms | "
         f"{dense['concurrent_p95_ms']} ms | {dense['concurrent_questions_per_s']} questions/s |", "",
     ]
+    if "load_1m" in prod:
+        lines += [f"The machine's 1-minute load average (2 cores) before / after the production runs: "
+                  f"{' / '.join(map(str, prod['load_1m']))}; before / after the dense runs: "
+                  f"{' / '.join(map(str, dense['load_1m']))}. Above 2, other work shares the cores and every "
+                  "figure here moves with it.", ""]
     return lines
 
 

@@ -169,7 +169,7 @@ def client_main(host: str, port: int, lexical: Path, queries: Path, questions: i
     auto = bench_latency(chain.ask, qs, clients=8)
     retriever.config = replace(retriever.config, dense="always")  # every question also through the server's vector index
     dense = bench_latency(chain.ask, qs, clients=8)
-    keep = ("questions", "p50_ms", "p95_ms", "concurrent_clients", "concurrent_p50_ms", "concurrent_p95_ms",
+    keep = ("load_1m", "questions", "p50_ms", "p95_ms", "concurrent_clients", "concurrent_p50_ms", "concurrent_p95_ms",
             "concurrent_questions_per_s")
     retriever.config = replace(retriever.config, dense="auto")
     return {**figures, "rss_end_mb": round(process.memory_info().rss / 2**20),

@@ -65,6 +65,7 @@ def test_small_scale_run_against_a_real_server(sample_store, tmp_path):
     assert result["sentences_with_real_vectors"] > 0.99  # all but the re-ingest's made-up marker sentence
     assert result["server_peak_rss_mb"] > 0 and result["bot"]["rss_ready_mb"] > 0
     assert result["bot"]["latency_dense_always"]["p50_ms"] > 0
+    assert all(len(result["bot"][k]["load_1m"]) == 2 for k in ("latency_production", "latency_dense_always"))
     assert result["projected_ingest_hours_with_model"] > 0
     assert result["bot"]["index_source"] == "snapshot"  # the bot opened the ingester's snapshot, built nothing
     three = result["bot"]["three_bots"]

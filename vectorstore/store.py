@@ -25,7 +25,8 @@ from filelock import FileLock
 from .config import StoreConfig
 from .embeddings import Embedder, model_label
 from .passage import Passage
-from .values import DocRecord, StoreError, StoreMismatchError, StoreStats, StoreUnavailableError  # noqa: F401
+from .values import (DocRecord, StoreError, StoreMismatchError, StoreStats, StoreUnavailableError,  # noqa: F401
+                     doc_records_of)
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +40,7 @@ META_VERSION = "newsdesk_version"
 META_BACKEND = "newsdesk_embed_backend"
 META_PRECISION = "newsdesk_embed_precision"
 META_REEMBED = "newsdesk_reembed_pending"  # set while `ingest --reembed` rewrites the vectors
+META_WRITING = "newsdesk_writing"  # set while an ingest run changes documents; still set after one that did not finish
 LEGACY_VECTORS = ("torch", "f32")  # stores written before the keys existed
 
 
@@ -217,16 +219,23 @@ class NewsStore:
         """A stamp that changes whenever the contents change (for cache invalidation)."""
         return int(self.metadata().get(META_VERSION, 0) or 0)
 
-    def bump_version(self) -> int:
-        """Record that the contents changed; returns the new stamp."""
+    def bump_version(self, *, writing: bool | None = None) -> int:
+        """Record that the contents changed (or are about to); returns the new stamp. `writing`:
+        an ingest run is about to change documents (True) or has finished its changes (False)."""
         meta = self.metadata()
         stamp = max(time.time_ns(), int(meta.get(META_VERSION, 0) or 0) + 1)
         meta[META_VERSION] = stamp
-        if META_DIM not in meta and self.embedder is not None and (
+        if writing is not None:
+            meta[META_WRITING] = str(stamp) if writing else ""
+        if not writing and META_DIM not in meta and self.embedder is not None and (  # vectors written by now
                 "model" in self.embedder.__dict__ or self.embedder.runtime_chosen):
             meta[META_DIM] = self.embedder.dimension
         self._call(lambda: self._collection.modify(metadata=meta))
         return stamp
+
+    def writes_unfinished(self) -> bool:
+        """True when an ingest run began changing documents and did not finish (`bump_version`)."""
+        return bool(self.metadata().get(META_WRITING))
 
     @property
     def collection_id(self) -> str:
@@ -274,16 +283,7 @@ class NewsStore:
 
     def doc_records(self) -> dict[str, DocRecord]:
         """What is stored per document: hash, origin and chunk ids (no texts fetched)."""
-        records: dict[str, DocRecord] = {}
-        for chunk_id, _text, meta in self.iter_records(include_documents=False):
-            doc_id = str(meta.get("doc_id", ""))
-            rec = records.get(doc_id)
-            if rec is None:
-                rec = records[doc_id] = DocRecord(doc_id, str(meta.get("doc_hash", "")), str(meta.get("root", "")),
-                                                  str(meta.get("file", "")), [], set())
-            rec.chunk_ids.append(chunk_id)
-            rec.hashes.add(str(meta.get("doc_hash", "")))
-        return records
+        return doc_records_of((chunk_id, meta) for chunk_id, _text, meta in self.iter_records(include_documents=False))
 
     def get_records(self, ids: Sequence[str], *, page: int = 2000) -> Iterator[tuple[str, str, dict]]:
         """Yield (chunk id, text, metadata) of the stored chunks among `ids` (missing ids skipped)."""

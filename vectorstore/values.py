@@ -4,7 +4,7 @@ and errors worded for the user."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Iterable, Mapping
 
 
 class StoreError(RuntimeError):
@@ -34,6 +34,20 @@ class DocRecord:
     def consistent(self) -> bool:
         """True when every chunk carries the same document hash (no half-finished write)."""
         return len(self.hashes) == 1
+
+
+def doc_records_of(chunks: Iterable[tuple[str, Mapping[str, Any]]]) -> dict[str, DocRecord]:
+    """Per document, what (chunk id, metadata) pairs say is stored: its hash, origin and chunk ids."""
+    records: dict[str, DocRecord] = {}
+    for chunk_id, meta in chunks:
+        doc_id = str(meta.get("doc_id", ""))
+        rec = records.get(doc_id)
+        if rec is None:
+            rec = records[doc_id] = DocRecord(doc_id, str(meta.get("doc_hash", "")), str(meta.get("root", "")),
+                                              str(meta.get("file", "")), [], set())
+        rec.chunk_ids.append(chunk_id)
+        rec.hashes.add(str(meta.get("doc_hash", "")))
+    return records
 
 
 @dataclass

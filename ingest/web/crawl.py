@@ -342,6 +342,7 @@ class WebCrawl(SeedReading):
         recs = self.by_file.get((WEB_ROOT, url), [])
         ids = [cid for r in recs for cid in r.chunk_ids]
         if ids:
+            self.ingestor.begin_changes()
             self.ingestor.store.delete(ids)
             self.ingestor.note_deleted(ids)
             self.report.chunks_deleted += len(ids)

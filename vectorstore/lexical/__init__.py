@@ -8,10 +8,10 @@ for the layout on disk and why a crash never leaves a half-written snapshot in u
 
 from .build import BM25_B, BM25_K1, LexicalData, build, update
 from .folder import SnapshotFolder
-from .maintain import SnapshotInfo, folder_for, matches, open_current, save_snapshot
+from .maintain import SnapshotInfo, folder_for, matches, open_current, save_snapshot, snapshot_doc_records
 from .snapshot import Snapshot
 from .tokenizer import STOPWORDS, TOKENIZER_ID, stem, terms, tokenize
 
 __all__ = ["BM25_B", "BM25_K1", "LexicalData", "STOPWORDS", "Snapshot", "SnapshotFolder", "SnapshotInfo",
-           "TOKENIZER_ID", "build", "folder_for", "matches", "open_current", "save_snapshot", "stem", "terms",
-           "tokenize", "update"]
+           "TOKENIZER_ID", "build", "folder_for", "matches", "open_current", "save_snapshot", "snapshot_doc_records",
+           "stem", "terms", "tokenize", "update"]

@@ -6,6 +6,7 @@ and the store version the run started from, it reuses the rows of the current sn
 when that snapshot matches the starting version, and reads from the store only the
 chunks the run wrote; otherwise it reads every chunk. `open_current` returns the current
 snapshot only when it matches the store's version and this code's tokenizer and sentence rules.
+`snapshot_doc_records` gives the ingester what the store holds per document from it.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from .folder import SnapshotFolder
 from .snapshot import FORMAT, Snapshot
 from .sentences import ANALYSIS_ID
 from .tokenizer import TOKENIZER_ID
+from ..values import DocRecord, doc_records_of
 
 if TYPE_CHECKING:
     from ..store import NewsStore
@@ -84,6 +86,27 @@ def open_current(store: "NewsStore", version: int | None = None, *, k1: float = 
     except (OSError, ValueError, KeyError) as exc:  # removed meanwhile, or damaged
         log.warning("lexical snapshot %s cannot be read (%s)", manifest["name"], exc)
         return None
+
+
+def snapshot_doc_records(store: "NewsStore") -> dict[str, DocRecord] | None:
+    """What the store holds per document (`NewsStore.doc_records`), read from the current
+    snapshot's records when the snapshot matches the store's version and chunk count; None
+    otherwise. A Chroma server sends every chunk's metadata in pages: at 97,591 chunks that
+    took 11.5 s of every re-ingest, the snapshot's records 0.7 s. Only as current as the
+    version stamp: the ingester reads from the store after a run that did not finish
+    (`NewsStore.writes_unfinished`)."""
+    snapshot = open_current(store)
+    if snapshot is None:
+        return None
+    try:
+        if snapshot.size != store.count():
+            return None
+        return doc_records_of((chunk_id, meta) for chunk_id, _text, meta in map(snapshot.record, range(snapshot.size)))
+    except (OSError, ValueError) as exc:  # removed meanwhile, or damaged: the store answers instead
+        log.warning("lexical snapshot %s cannot be read (%s)", snapshot.folder.name, exc)
+        return None
+    finally:
+        snapshot.close()
 
 
 def save_snapshot(store: "NewsStore", *, written: Iterable[str] | None = None, deleted: Iterable[str] = (),

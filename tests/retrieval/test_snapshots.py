@@ -129,6 +129,48 @@ def test_update_drops_terms_only_deleted_chunks_had():
     assert json.loads(blob[:after.record_lengths[0]])[0] == records[0][1]
 
 
+def _previous(data):
+    class Prev:  # a snapshot's rows as `update` reads them
+        ids, vocab = data.ids, data.vocab
+        tf_indptr, tf_terms, tf_counts, doc_len = data.tf_indptr, data.tf_terms, data.tf_counts, data.doc_len
+        day, chunk_index = data.day, data.chunk_index
+        kind, source, doc = np.asarray(data.kind, dtype=object), np.asarray(data.source, dtype=object), data.doc
+        records = b"".join(data.record_parts)
+        record_offsets = np.concatenate([[0], np.cumsum(data.record_lengths)])
+        sentence_ptr, sentence_hashes = data.sentence_ptr, data.sentence_hashes
+
+    return Prev
+
+
+def _rows(data):
+    """Each row as plain values (terms spelled out, so vocabularies numbered differently compare)."""
+    blob = b"".join(bytes(p) for p in data.record_parts)
+    ends = np.cumsum(data.record_lengths)
+    out = []
+    for i, cid in enumerate(data.ids):
+        a, b = data.tf_indptr[i], data.tf_indptr[i + 1]
+        out.append((cid, sorted(zip((data.vocab[t] for t in data.tf_terms[a:b]), data.tf_counts[a:b].tolist())),
+                    int(data.doc_len[i]), int(data.day[i]), int(data.chunk_index[i]), data.kind[i], data.source[i],
+                    data.doc[i], data.sentence_hashes[data.sentence_ptr[i]:data.sentence_ptr[i + 1]].tolist(),
+                    bytes(blob[ends[i] - data.record_lengths[i]:ends[i]])))
+    return out
+
+
+@pytest.mark.parametrize("removed", [[], [0], [39], [0, 1, 2], [5, 6, 20, 21, 22, 33], list(range(0, 40, 2)),
+                                     list(range(40))])
+def test_update_equals_a_fresh_build_of_the_same_rows(removed):
+    records = _records(40)
+    fresh = _records(5, seed=7, prefix="n") + [(records[10][0], "Rewritten: the flood barrier opens.", records[10][2])]
+    previous = build(records)
+    gone = {records[i][0] for i in removed}
+    after = update(_previous(previous), fresh, gone)
+    replaced = gone | {r[0] for r in fresh}
+    want = build([r for r in records if r[0] not in replaced] + fresh)
+    assert _rows(after) == _rows(want)
+    assert after.reused_rows == sum(r[0] not in replaced for r in records) and sorted(after.vocab) == sorted(want.vocab)
+    assert np.array_equal(after.tf_indptr, want.tf_indptr) and np.array_equal(after.sentence_ptr, want.sentence_ptr)
+
+
 # --- publishing and matching ---------------------------------------------------------------------
 CRASH = """
 import os, sys, numpy as np

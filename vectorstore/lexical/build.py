@@ -118,7 +118,11 @@ def build(records: Iterable[Record]) -> LexicalData:
 
 def update(previous: "PreviousRows", records: Iterable[Record], removed: Iterable[str]) -> LexicalData:
     """A previous snapshot's rows less `removed` and less the ids of `records`, plus
-    `records` (tokenized now). Row order: the kept rows as they were, then the new ones."""
+    `records` (tokenized now). Row order: the kept rows as they were, then the new ones.
+
+    The kept rows' entries are copied as slices, one per run of consecutive kept rows: after
+    a re-ingest that changed one article of 97,591 chunks, boolean masks over the 15 million
+    term entries took most of the update's 2 s."""
     fresh = list(records)
     drop = set(removed) | {r[0] for r in fresh}
     keep = np.fromiter((cid not in drop for cid in previous.ids), dtype=bool, count=len(previous.ids))
@@ -126,32 +130,35 @@ def update(previous: "PreviousRows", records: Iterable[Record], removed: Iterabl
     for chunk_id, text, meta in fresh:
         rows.add(chunk_id, text or "", dict(meta or {}))
     kept = np.flatnonzero(keep)
+    breaks = np.flatnonzero(np.diff(kept) != 1) + 1
+    runs = [(int(run[0]), int(run[-1]) + 1) for run in np.split(kept, breaks)] if len(kept) else []
+
+    def entries(values: Any, ptr: Any, dtype: Any) -> np.ndarray:  # the kept rows' entries, run by run
+        values, ptr = np.asarray(values), np.asarray(ptr)
+        parts = [values[ptr[a]:ptr[b]] for a, b in runs]
+        return np.concatenate(parts).astype(dtype, copy=False) if parts else np.zeros(0, dtype=dtype)
+
+    def column(values: Any) -> list[str]:
+        return np.asarray(values, dtype=object)[kept].tolist()
+
     lens = np.diff(np.asarray(previous.tf_indptr))
-    entries = np.repeat(keep, lens)
     base = LexicalData(
-        ids=[previous.ids[i] for i in kept],
+        ids=column(previous.ids),
         tf_indptr=np.concatenate([[0], np.cumsum(lens[kept])]).astype(np.int64),
-        tf_terms=np.asarray(previous.tf_terms)[entries].astype(np.int32),
-        tf_counts=np.asarray(previous.tf_counts)[entries].astype(np.int32),
-        doc_len=np.asarray(previous.doc_len)[kept].astype(np.int64),
-        day=np.asarray(previous.day)[kept].astype(np.int64),
-        chunk_index=np.asarray(previous.chunk_index)[kept].astype(np.int32),
-        kind=[previous.kind[i] for i in kept],
-        source=[previous.source[i] for i in kept],
-        doc=[previous.doc[i] for i in kept],
+        tf_terms=entries(previous.tf_terms, previous.tf_indptr, np.int32),
+        tf_counts=entries(previous.tf_counts, previous.tf_indptr, np.int32),
+        doc_len=np.asarray(previous.doc_len)[kept].astype(np.int64, copy=False),
+        day=np.asarray(previous.day)[kept].astype(np.int64, copy=False),
+        chunk_index=np.asarray(previous.chunk_index)[kept].astype(np.int32, copy=False),
+        kind=column(previous.kind), source=column(previous.source), doc=column(previous.doc),
         reused_rows=len(kept),
     )
     sentence_counts = np.diff(np.asarray(previous.sentence_ptr))
     base.sentence_ptr = np.concatenate([[0], np.cumsum(sentence_counts[kept])]).astype(np.int64)
-    base.sentence_hashes = np.asarray(previous.sentence_hashes)[np.repeat(keep, sentence_counts)].astype(np.uint64)
+    base.sentence_hashes = entries(previous.sentence_hashes, previous.sentence_ptr, np.uint64)
     offsets = np.asarray(previous.record_offsets)
-    parts, lengths = [], []
-    if len(kept):  # one slice of the old blob per run of consecutive kept rows
-        breaks = np.flatnonzero(np.diff(kept) != 1) + 1
-        for run in np.split(kept, breaks):
-            parts.append(previous.records[int(offsets[run[0]]):int(offsets[run[-1] + 1])])
-        lengths = list(np.diff(offsets)[kept])
-    base.record_parts = parts
+    base.record_parts = [previous.records[int(offsets[a]):int(offsets[b])] for a, b in runs]
+    lengths = np.diff(offsets)[kept] if len(kept) else np.zeros(0, dtype=np.int64)
     return _combine(base, np.asarray(lengths, dtype=np.int64), rows)
 
 
@@ -181,15 +188,15 @@ def _combine(base: LexicalData, base_lengths: np.ndarray, rows: _Rows) -> Lexica
     data = LexicalData(
         ids=base.ids + rows.ids,
         tf_indptr=np.concatenate([base.tf_indptr, base.tf_indptr[-1] + np.cumsum(new_lens)]).astype(np.int64),
-        tf_terms=np.concatenate([base.tf_terms, *rows.terms]).astype(np.int32),
-        tf_counts=np.concatenate([base.tf_counts, *rows.counts]).astype(np.int32),
+        tf_terms=np.concatenate([base.tf_terms, *rows.terms]).astype(np.int32, copy=False),
+        tf_counts=np.concatenate([base.tf_counts, *rows.counts]).astype(np.int32, copy=False),
         doc_len=np.concatenate([base.doc_len, np.asarray(rows.lens, dtype=np.int64)]),
         day=np.concatenate([base.day, np.asarray(rows.day, dtype=np.int64)]),
         chunk_index=np.concatenate([base.chunk_index, np.asarray(rows.chunk_index, dtype=np.int32)]),
         kind=base.kind + rows.kind, source=base.source + rows.source, doc=base.doc + rows.doc,
         sentence_ptr=np.concatenate([base.sentence_ptr, base.sentence_ptr[-1] + np.cumsum(
             np.asarray([len(h) for h in rows.hashes], dtype=np.int64))]).astype(np.int64),
-        sentence_hashes=np.concatenate([base.sentence_hashes, *rows.hashes]).astype(np.uint64),
+        sentence_hashes=np.concatenate([base.sentence_hashes, *rows.hashes]).astype(np.uint64, copy=False),
         record_parts=base.record_parts + rows.blobs,
         record_lengths=np.concatenate([base_lengths, np.asarray([len(b) for b in rows.blobs], dtype=np.int64)]),
         reused_rows=base.reused_rows,
